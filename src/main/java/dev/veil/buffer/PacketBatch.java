@@ -1,0 +1,61 @@
+package dev.veil.buffer;
+
+import dev.veil.core.Endpoint;
+
+/**
+ * A reusable batch of packets or datagrams: fixed-size buffers, each with a length and, for datagrams, the remote
+ * endpoint. The owner allocates it once and reuses it for every read and write, so steady-state I/O does not
+ * allocate. Not thread-safe: one thread uses a batch at a time.
+ */
+public final class PacketBatch {
+    private final byte[][] buffers;
+    private final int[] lengths;
+    private final Endpoint[] endpoints;
+    private int count;
+
+    /** A batch of {@code capacity} buffers of {@code bufferSize} bytes each. */
+    public PacketBatch(int capacity, int bufferSize) {
+        buffers = new byte[capacity][bufferSize];
+        lengths = new int[capacity];
+        endpoints = new Endpoint[capacity];
+    }
+
+    public int capacity() { return buffers.length; }
+
+    public int bufferSize() { return buffers[0].length; }
+
+    /** Number of filled entries. */
+    public int count() { return count; }
+
+    public boolean isFull() { return count == buffers.length; }
+
+    public byte[] buffer(int i) { return buffers[i]; }
+
+    public int length(int i) { return lengths[i]; }
+
+    public Endpoint endpoint(int i) { return endpoints[i]; }
+
+    /** Marks entry i as filled with len bytes from/to the endpoint (null for TUN packets). */
+    public void set(int i, int len, Endpoint endpoint) {
+        lengths[i] = len;
+        endpoints[i] = endpoint;
+    }
+
+    public void setCount(int n) { count = n; }
+
+    /** Appends a copy of data[off, off+len); false when the batch is full or the data does not fit a buffer. */
+    public boolean add(byte[] data, int off, int len, Endpoint endpoint) {
+        if (count == buffers.length || len > buffers[count].length) return false;
+        System.arraycopy(data, off, buffers[count], 0, len);
+        lengths[count] = len;
+        endpoints[count] = endpoint;
+        count++;
+        return true;
+    }
+
+    /** Empties the batch (buffers are kept). */
+    public void clear() {
+        for (int i = 0; i < count; i++) endpoints[i] = null;
+        count = 0;
+    }
+}

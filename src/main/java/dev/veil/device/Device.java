@@ -1,0 +1,288 @@
+package dev.veil.device;
+
+import dev.veil.buffer.PacketBatch;
+import dev.veil.conn.DatagramTransport;
+import dev.veil.core.Actions;
+import dev.veil.core.Clock;
+import dev.veil.core.Endpoint;
+import dev.veil.core.Node;
+import dev.veil.core.Peer;
+import dev.veil.core.Protocol;
+import dev.veil.crypto.Aead;
+import dev.veil.tun.TunDevice;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One Veil interface: it wires a {@link TunDevice} and a {@link DatagramTransport} to the protocol {@link Node}.
+ *
+ * <p>Flow: packets read from the TUN are routed by the node to a peer and sealed; datagrams from the transport are
+ * opened and delivered to the TUN. Handshake messages wait in a bounded queue (as in wireguard-go), whose depth
+ * drives the node's under-load mode; they are processed a few at a time between other work. A timer thread runs the
+ * node's timers at their deadlines.
+ *
+ * <p>Threads: {@code veil-<iface>-tun-0} reads the TUN, {@code veil-<iface>-net-0} reads the transport and
+ * {@code veil-<iface>-timer-0} runs timers and queued handshakes. All of them take the device lock to touch the node
+ * and to write output, so per-peer ordering holds. Tests can instead call {@link #onTunPackets},
+ * {@link #onDatagrams} and {@link #onTimers} themselves with a fake clock and no threads.
+ */
+public final class Device implements AutoCloseable {
+    /** Batch size for reads and writes. */
+    static final int BATCH = 64;
+    /** Handshake messages processed per round, so that a flood cannot starve data. */
+    static final int HANDSHAKES_PER_ROUND = 32;
+
+    private final String name;
+    private final TunDevice tun;
+    private final DatagramTransport transport;
+    private final Clock clock;
+    private final Node node;
+    private final Object lock = new Object();
+    private final Outbox outbox;
+    private final ArrayDeque<Queued> handshakeQueue = new ArrayDeque<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private long handshakeQueueDrops;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+
+    private record Queued(byte[] data, Endpoint from) {}
+
+    public Device(String name, TunDevice tun, DatagramTransport transport, Clock clock, SecureRandom random, Aead aead) {
+        this.name = name;
+        this.tun = tun;
+        this.transport = transport;
+        this.clock = clock;
+        this.node = new Node(clock, random, aead);
+        this.node.setMtu(tun.mtu());
+        this.outbox = new Outbox(tun.mtu() + 64 + Protocol.TRANSPORT_OVERHEAD + 16);
+    }
+
+    public String name() { return name; }
+
+    /** Runs a change against the node under the device lock, then flushes whatever it sent. */
+    public <T> T configure(java.util.function.Function<Node, T> change) {
+        synchronized (lock) {
+            try {
+                return change.apply(node);
+            } finally {
+                outbox.flush();
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** Runs a change that needs to send (e.g. persistent keepalive, an explicit handshake) under the device lock. */
+    public void act(java.util.function.BiConsumer<Node, Actions> change) {
+        synchronized (lock) {
+            change.accept(node, outbox);
+            outbox.flush();
+            lock.notifyAll();
+        }
+    }
+
+    /** Reads node state under the lock. */
+    public void inspect(Consumer<Node> reader) {
+        synchronized (lock) {
+            reader.accept(node);
+        }
+    }
+
+    // ---- events -------------------------------------------------------------------------------------------------
+
+    /** Packets the host sent into the tunnel. */
+    public void onTunPackets(PacketBatch in) {
+        synchronized (lock) {
+            for (int i = 0; i < in.count(); i++) node.send(in.buffer(i), 0, in.length(i), outbox);
+            outbox.flush();
+            lock.notifyAll();
+        }
+    }
+
+    /** Datagrams from the network. */
+    public void onDatagrams(PacketBatch in) {
+        synchronized (lock) {
+            for (int i = 0; i < in.count(); i++) {
+                byte[] b = in.buffer(i);
+                int len = in.length(i);
+                int type = len > 0 ? b[0] : 0;
+                if (type == Protocol.MESSAGE_INITIATION || type == Protocol.MESSAGE_RESPONSE) {
+                    if (handshakeQueue.size() >= Node.HANDSHAKE_QUEUE_SIZE) {
+                        handshakeQueueDrops++;
+                    } else {
+                        handshakeQueue.addLast(new Queued(java.util.Arrays.copyOf(b, len), in.endpoint(i)));
+                    }
+                } else {
+                    node.receive(b, 0, len, in.endpoint(i), outbox);
+                }
+            }
+            processHandshakesLocked();
+            outbox.flush();
+            lock.notifyAll();
+        }
+    }
+
+    /** Runs due timers and queued handshakes. */
+    public void onTimers() {
+        synchronized (lock) {
+            processHandshakesLocked();
+            node.tick(outbox);
+            outbox.flush();
+        }
+    }
+
+    private void processHandshakesLocked() {
+        node.observeHandshakeBacklog(handshakeQueue.size());
+        for (int i = 0; i < HANDSHAKES_PER_ROUND && !handshakeQueue.isEmpty(); i++) {
+            Queued q = handshakeQueue.pollFirst();
+            node.receive(q.data, 0, q.data.length, q.from, outbox);
+        }
+    }
+
+    /** Handshake messages dropped because the queue was full. */
+    public long handshakeQueueDrops() {
+        synchronized (lock) { return handshakeQueueDrops; }
+    }
+
+    public int handshakeBacklog() {
+        synchronized (lock) { return handshakeQueue.size(); }
+    }
+
+    // ---- threads ------------------------------------------------------------------------------------------------
+
+    /** Starts the TUN, network and timer threads. */
+    public void start() {
+        threads.add(Thread.ofPlatform().name("veil-" + name + "-tun-0").daemon().start(this::tunLoop));
+        threads.add(Thread.ofPlatform().name("veil-" + name + "-net-0").daemon().start(this::netLoop));
+        threads.add(Thread.ofPlatform().name("veil-" + name + "-timer-0").daemon().start(this::timerLoop));
+    }
+
+    private void tunLoop() {
+        PacketBatch in = new PacketBatch(BATCH, 65536);
+        try {
+            while (!closed && tun.read(in) > 0) onTunPackets(in);
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void netLoop() {
+        PacketBatch in = new PacketBatch(BATCH, 65536);
+        try {
+            while (!closed && transport.receive(in) > 0) onDatagrams(in);
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void timerLoop() {
+        try {
+            while (!closed) {
+                synchronized (lock) {
+                    long wait = handshakeQueue.isEmpty() ? node.nextDeadline() - clock.nanoTime() : 0;
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.timedWait(lock, Math.min(wait, TimeUnit.SECONDS.toNanos(1)));
+                        continue;
+                    }
+                }
+                onTimers();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void fail(Throwable t) {
+        if (closed) return;
+        failure = t;
+        close();
+    }
+
+    /** The error that stopped the device, or null. */
+    public Throwable failure() { return failure; }
+
+    public boolean isClosed() { return closed; }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            tun.close();
+        } catch (IOException ignored) {
+            // closing is best effort
+        }
+        try {
+            transport.close();
+        } catch (IOException ignored) {
+            // closing is best effort
+        }
+        synchronized (lock) {
+            for (Peer p : node.peerList()) node.removePeer(p);
+            node.setStaticKey(null);
+            lock.notifyAll();
+        }
+        for (Thread t : threads) {
+            if (t != Thread.currentThread()) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /** Collects the node's actions into batches and writes them out when full and at the end of each event. */
+    private final class Outbox implements Actions {
+        private final PacketBatch net;
+        private final PacketBatch host;
+
+        Outbox(int bufferSize) {
+            net = new PacketBatch(BATCH, Math.max(bufferSize, 2048));
+            host = new PacketBatch(BATCH, Math.max(bufferSize, 2048));
+        }
+
+        @Override
+        public void send(Endpoint to, byte[] datagram, int off, int len) {
+            if (net.isFull()) flushNet();
+            net.add(datagram, off, len, to);
+        }
+
+        @Override
+        public void deliver(Peer from, byte[] packet, int off, int len) {
+            if (host.isFull()) flushHost();
+            host.add(packet, off, len, null);
+        }
+
+        void flush() {
+            flushNet();
+            flushHost();
+        }
+
+        private void flushNet() {
+            if (net.count() == 0) return;
+            try {
+                transport.send(net);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                net.clear();
+            }
+        }
+
+        private void flushHost() {
+            if (host.count() == 0) return;
+            try {
+                tun.write(host);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                host.clear();
+            }
+        }
+    }
+}
