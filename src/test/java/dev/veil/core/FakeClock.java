@@ -1,0 +1,33 @@
+package dev.veil.core;
+
+import java.util.concurrent.TimeUnit;
+
+/** A {@link Clock} that moves only when told to; monotonic and wall time advance together. Not thread-safe. */
+public final class FakeClock implements Clock {
+    private long nanos = 1_000_000_000L;
+    private long epochNanos = 1_700_000_000_000_000_000L;
+
+    @Override
+    public long nanoTime() {
+        return nanos;
+    }
+
+    @Override
+    public long epochNanos() {
+        return epochNanos;
+    }
+
+    public void advance(long amount, TimeUnit unit) {
+        advanceNanos(unit.toNanos(amount));
+    }
+
+    public void advanceNanos(long n) {
+        nanos += n;
+        epochNanos += n;
+    }
+
+    /** Moves the wall clock alone (a clock step on the host), leaving monotonic time as it is. */
+    public void stepWallClock(long n) {
+        epochNanos += n;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.veil.core;
+
+import dev.veil.crypto.Aead;
+import dev.veil.crypto.X25519;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Two protocol {@link Node}s, A and B, wired back to back with no I/O: datagrams one emits are queued and handed
+ * to the other by {@link #pump()}, time moves only through {@link #advance}. A knows B's endpoint; B learns A's
+ * from the handshake. Inner addresses: A is 10.10.0.1, B is 10.10.0.2 (each peer's AllowedIPs is the other's /32).
+ * A filter can drop datagrams in flight, and everything sent is recorded.
+ */
+final class Pair {
+    /** A datagram in flight, from one node's endpoint to the other's. */
+    record Datagram(Node sender, Endpoint from, Endpoint to, byte[] data) {
+        int type() { return data[0]; }
+    }
+
+    final FakeClock clock = new FakeClock();
+    final SeededRandom random;
+    final Node a;
+    final Node b;
+    final Peer aPeer;  // A's view of B
+    final Peer bPeer;  // B's view of A
+    final byte[] aPrivate;
+    final byte[] bPrivate;
+    Endpoint aEndpoint = new Endpoint(new byte[] {(byte) 192, 0, 2, 1}, 51820);
+    Endpoint bEndpoint = new Endpoint(new byte[] {(byte) 192, 0, 2, 2}, 51820);
+    static final byte[] A_INNER = {10, 10, 0, 1};
+    static final byte[] B_INNER = {10, 10, 0, 2};
+
+    final ArrayDeque<Datagram> inFlight = new ArrayDeque<>();
+    final List<Datagram> sent = new ArrayList<>();
+    final List<byte[]> deliveredToA = new ArrayList<>();
+    final List<byte[]> deliveredToB = new ArrayList<>();
+    final List<Result> resultsAtA = new ArrayList<>();
+    final List<Result> resultsAtB = new ArrayList<>();
+    Predicate<Datagram> drop = d -> false;
+
+    Pair() {
+        this(42, null);
+    }
+
+    /** A pair with the given seed; psk null means none. */
+    Pair(long seed, byte[] psk) {
+        random = new SeededRandom(seed);
+        a = new Node(clock, random, Aead.defaultBackend());
+        b = new Node(clock, random, Aead.defaultBackend());
+        aPrivate = X25519.generatePrivateKey(random);
+        bPrivate = X25519.generatePrivateKey(random);
+        a.setStaticKey(new MemoryStaticKey(aPrivate));
+        b.setStaticKey(new MemoryStaticKey(bPrivate));
+        aPeer = a.addPeer(b.publicKey());
+        bPeer = b.addPeer(a.publicKey());
+        aPeer.setEndpoint(bEndpoint);
+        a.allowedIps().insert(B_INNER, 32, aPeer);
+        b.allowedIps().insert(A_INNER, 32, bPeer);
+        if (psk != null) {
+            aPeer.setPresharedKey(psk);
+            bPeer.setPresharedKey(psk);
+        }
+    }
+
+    /** The actions sink of a node: sends go in flight from that node's current endpoint. */
+    Actions out(Node n) {
+        return new Actions() {
+            @Override
+            public void send(Endpoint to, byte[] d, int off, int len) {
+                Datagram g = new Datagram(n, n == a ? aEndpoint : bEndpoint, to, Arrays.copyOfRange(d, off, off + len));
+                sent.add(g);
+                inFlight.addLast(g);
+            }
+
+            @Override
+            public void deliver(Peer from, byte[] p, int off, int len) {
+                (n == a ? deliveredToA : deliveredToB).add(Arrays.copyOfRange(p, off, off + len));
+            }
+        };
+    }
+
+    /** Delivers datagrams in flight (and those they cause) until none are left. */
+    void pump() {
+        for (int guard = 0; !inFlight.isEmpty(); guard++) {
+            if (guard > 100_000) throw new AssertionError("datagrams never stop flowing");
+            Datagram d = inFlight.pollFirst();
+            if (drop.test(d)) continue;
+            Node to = d.to().equals(aEndpoint) ? a : d.to().equals(bEndpoint) ? b : null;
+            if (to == null) continue;  // nobody lives there any more
+            Result r = to.receive(d.data(), 0, d.data().length, d.from(), out(to));
+            (to == a ? resultsAtA : resultsAtB).add(r);
+        }
+    }
+
+    /** Moves time forward in steps, running both nodes' timers and the network at each step. */
+    void advance(long amount, TimeUnit unit) {
+        long left = unit.toNanos(amount);
+        long step = TimeUnit.MILLISECONDS.toNanos(100);
+        while (left > 0) {
+            long s = Math.min(step, left);
+            clock.advanceNanos(s);
+            left -= s;
+            a.tick(out(a));
+            b.tick(out(b));
+            pump();
+        }
+    }
+
+    /** A sends an inner packet to B (routed by destination) and the network settles. */
+    Result sendAtoB(byte[] packet) {
+        Result r = a.send(packet, 0, packet.length, out(a));
+        pump();
+        return r;
+    }
+
+    Result sendBtoA(byte[] packet) {
+        Result r = b.send(packet, 0, packet.length, out(b));
+        pump();
+        return r;
+    }
+
+    /** A minimal IPv4 packet (20-byte header, then payloadLen bytes) with the given addresses. */
+    static byte[] ipv4(byte[] src, byte[] dst, int payloadLen) {
+        byte[] p = new byte[20 + payloadLen];
+        p[0] = 0x45;
+        p[2] = (byte) (p.length >>> 8);
+        p[3] = (byte) p.length;
+        p[8] = 64;
+        p[9] = 17;
+        System.arraycopy(src, 0, p, 12, 4);
+        System.arraycopy(dst, 0, p, 16, 4);
+        for (int i = 20; i < p.length; i++) p[i] = (byte) (i * 7);
+        return p;
+    }
+
+    static byte[] aToB(int payloadLen) { return ipv4(A_INNER, B_INNER, payloadLen); }
+
+    static byte[] bToA(int payloadLen) { return ipv4(B_INNER, A_INNER, payloadLen); }
+
+    /** Datagrams of the given message type sent so far by a node. */
+    long sentBy(Node n, int type) {
+        return sent.stream().filter(d -> d.sender() == n && d.type() == type).count();
+    }
+
+    void completeHandshake() {
+        a.initiateHandshake(aPeer, out(a));
+        pump();
+    }
+}
