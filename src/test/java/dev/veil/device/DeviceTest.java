@@ -1,0 +1,238 @@
+package dev.veil.device;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.veil.conn.MemoryNetwork;
+import dev.veil.core.Endpoint;
+import dev.veil.core.Protocol;
+import dev.veil.core.Result;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Devices over the in-memory TUN and network with a fake clock: data both ways, many peers, rekeying under
+ * traffic, keepalives, retries, giving up, expiry, roaming, replays, spoofed inner sources and cookies under load.
+ */
+class DeviceTest {
+    private static boolean isType(MemoryNetwork.Datagram d, int type) {
+        return d.data().length > 0 && d.data()[0] == type;
+    }
+
+    @Test
+    void handshakeAndDataBothWays() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        byte[] p1 = a.sendTo(b, 100);
+        h.pump();
+        assertEquals(1, b.tun.delivered().size());
+        assertArrayEquals(p1, b.tun.delivered().get(0));
+        byte[] p2 = b.sendTo(a, 1000);
+        h.pump();
+        assertArrayEquals(p2, a.tun.delivered().get(0));
+        assertEquals(a.underlay(), b.peerOf(a).endpoint());
+    }
+
+    @Test
+    void manyPeersAreRoutedByDestination() {
+        Harness h = new Harness();
+        Harness.Host hub = h.host("hub");
+        List<Harness.Host> spokes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Harness.Host s = h.host("s" + i);
+            h.link(hub, s);
+            spokes.add(s);
+        }
+        for (Harness.Host s : spokes) for (int k = 0; k < 3; k++) hub.sendTo(s, 40 + k);
+        h.pump();
+        for (Harness.Host s : spokes) {
+            List<byte[]> got = s.tun.delivered();
+            assertEquals(3, got.size(), s.name);
+            for (byte[] p : got) assertArrayEquals(s.inner, Arrays.copyOfRange(p, 16, 20), "only its own packets");
+        }
+        for (Harness.Host s : spokes) s.sendTo(hub, 10);
+        h.pump();
+        assertEquals(spokes.size(), hub.tun.delivered().size());
+    }
+
+    @Test
+    void rekeyUnderContinuousTrafficLosesNoPacket() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        int[] initiations = {0};
+        h.net.setTap(d -> { if (isType(d, Protocol.MESSAGE_INITIATION)) initiations[0]++; });
+        int seconds = 400;
+        for (int t = 0; t < seconds; t++) {
+            a.sendTo(b, 64);
+            b.sendTo(a, 64);
+            h.advance(1, TimeUnit.SECONDS);
+        }
+        assertEquals(seconds, b.tun.delivered().size());
+        assertEquals(seconds, a.tun.delivered().size());
+        assertTrue(initiations[0] >= 3, "a new session about every REKEY_AFTER_TIME, saw " + initiations[0]);
+    }
+
+    @Test
+    void keepaliveAfterReceivingDataAndSendingNothing() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        List<Long> keepalivesFromB = new ArrayList<>();
+        h.net.setTap(d -> {
+            if (d.from().equals(b.underlay()) && isType(d, Protocol.MESSAGE_TRANSPORT) && d.data().length == 32) {
+                keepalivesFromB.add(h.clock.nanoTime());
+            }
+        });
+        a.sendTo(b, 100);
+        h.pump();
+        long t0 = h.clock.nanoTime();
+        h.advance(12, TimeUnit.SECONDS);
+        assertEquals(1, keepalivesFromB.size());
+        long after = keepalivesFromB.get(0) - t0;
+        assertTrue(after >= Protocol.KEEPALIVE_TIMEOUT && after < Protocol.KEEPALIVE_TIMEOUT + TimeUnit.MILLISECONDS.toNanos(200));
+        assertEquals(1, a.count(Result.Ok.KEEPALIVE));
+    }
+
+    @Test
+    void lostInitiationIsRetried() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        int[] initiations = {0};
+        h.net.setFilter(d -> !(isType(d, Protocol.MESSAGE_INITIATION) && initiations[0]++ == 0));
+        a.sendTo(b, 10);
+        h.pump();
+        assertTrue(b.tun.delivered().isEmpty());
+        h.advance(6, TimeUnit.SECONDS);
+        assertEquals(2, initiations[0]);
+        assertEquals(1, b.tun.delivered().size());
+    }
+
+    @Test
+    void givesUpAfterRekeyAttemptTime() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        List<Long> initiations = new ArrayList<>();
+        h.net.setTap(d -> { if (isType(d, Protocol.MESSAGE_INITIATION)) initiations.add(h.clock.nanoTime()); });
+        h.net.setFilter(d -> false);
+        a.sendTo(b, 10);
+        h.pump();
+        h.advance(95, TimeUnit.SECONDS);
+        int atGiveUp = initiations.size();
+        assertTrue(atGiveUp >= Protocol.MAX_TIMER_HANDSHAKES, "retried for REKEY_ATTEMPT_TIME: " + atGiveUp);
+        h.advance(120, TimeUnit.SECONDS);
+        assertTrue(initiations.size() <= Protocol.MAX_TIMER_HANDSHAKES + 2, "then stops: " + initiations.size());
+        assertTrue(initiations.getLast() - initiations.getFirst() < TimeUnit.SECONDS.toNanos(110));
+        assertEquals(0, a.peerOf(b).stagedPackets());
+    }
+
+    @Test
+    void sessionExpiresAtRejectAfterTime() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        List<MemoryNetwork.Datagram> captured = new ArrayList<>();
+        h.net.setTap(d -> { if (isType(d, Protocol.MESSAGE_TRANSPORT) && d.data().length > 32) captured.add(d); });
+        a.sendTo(b, 10);
+        h.pump();
+        assertEquals(1, captured.size());
+        h.net.setFilter(d -> false);  // then silence
+        h.advance(181, TimeUnit.SECONDS);
+        assertFalse(a.peerOf(b).hasSession(h.clock.nanoTime()));
+        h.net.setFilter(d -> true);
+        MemoryNetwork.Datagram old = captured.get(0);
+        h.net.inject(old.from(), old.to(), old.data());
+        h.pump();
+        assertEquals(1, b.count(Result.Dropped.KEY_EXPIRED));
+        assertEquals(1, b.tun.delivered().size());
+    }
+
+    @Test
+    void roamingPeerIsFollowed() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        a.sendTo(b, 10);
+        h.pump();
+        Endpoint moved = new Endpoint(new byte[] {(byte) 198, 51, 100, 7}, 40000);
+        h.net.rebind(a.transport, moved);
+        a.sendTo(b, 20);
+        h.pump();
+        assertEquals(moved, b.peerOf(a).endpoint(), "the endpoint follows the last authenticated packet");
+        b.sendTo(a, 30);
+        h.pump();
+        assertEquals(1, a.tun.delivered().size(), "replies reach the new address");
+    }
+
+    @Test
+    void replayedTransportPacketsAreDropped() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        List<MemoryNetwork.Datagram> captured = new ArrayList<>();
+        h.net.setTap(d -> { if (isType(d, Protocol.MESSAGE_TRANSPORT) && d.data().length > 32) captured.add(d); });
+        a.sendTo(b, 10);
+        a.sendTo(b, 11);
+        h.pump();
+        assertEquals(2, b.tun.delivered().size());
+        for (MemoryNetwork.Datagram d : List.copyOf(captured)) h.net.inject(d.from(), d.to(), d.data());
+        h.pump();
+        assertEquals(2, b.tun.delivered().size(), "nothing delivered twice");
+        assertEquals(2, b.count(Result.Dropped.REPLAYED));
+    }
+
+    @Test
+    void spoofedInnerSourceIsDropped() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        a.sendTo(b, 10);
+        h.pump();
+        byte[] spoofed = Harness.ipv4(new byte[] {10, 0, 0, 99}, a.inner, 10);
+        b.tun.inject(spoofed);
+        h.pump();
+        assertTrue(a.tun.delivered().isEmpty());
+        assertEquals(1, a.count(Result.Dropped.DISALLOWED_SOURCE));
+    }
+
+    @Test
+    void underLoadCookieReplyThenHandshakeCompletes() {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        Endpoint attacker = new Endpoint(new byte[] {(byte) 203, 0, 113, 9}, 666);
+        List<byte[]> initiationsFromA = new ArrayList<>();
+        int[] cookieReplies = {0};
+        byte[] junk = new byte[Protocol.INITIATION_SIZE];
+        junk[0] = Protocol.MESSAGE_INITIATION;
+        h.net.setTap(d -> {
+            if (isType(d, Protocol.MESSAGE_COOKIE_REPLY)) cookieReplies[0]++;
+            if (isType(d, Protocol.MESSAGE_INITIATION) && d.from().equals(a.underlay())) {
+                initiationsFromA.add(d.data());
+                // A flood of initiations with bad mac1 lands just before each of A's initiations.
+                for (int i = 0; i < 400; i++) h.net.inject(attacker, b.underlay(), junk);
+            }
+        });
+        a.sendTo(b, 10);
+        h.pump();
+        assertEquals(1, cookieReplies[0], "under load, the first initiation gets a cookie reply");
+        assertTrue(b.tun.delivered().isEmpty());
+        assertTrue(isZero(Arrays.copyOfRange(initiationsFromA.get(0), 132, 148)), "no cookie yet: mac2 is zero");
+        h.advance(6, TimeUnit.SECONDS);
+        assertEquals(2, initiationsFromA.size());
+        assertFalse(isZero(Arrays.copyOfRange(initiationsFromA.get(1), 132, 148)), "the retry carries mac2");
+        assertEquals(1, b.tun.delivered().size(), "the handshake completed under load");
+        assertTrue(b.count(Result.Dropped.BAD_MAC1) >= 800, "the flood was dropped");
+        assertEquals(1, cookieReplies[0], "no reply to the flood itself");
+    }
+
+    private static boolean isZero(byte[] b) {
+        for (byte x : b) if (x != 0) return false;
+        return true;
+    }
+}
