@@ -126,6 +126,12 @@ public final class Peer {
 
     /** Encrypts and sends an inner packet, or stages it and starts a handshake when there is no usable session. */
     Result send(byte[] packet, int off, int len, long now, Actions out) {
+        Keypair kp = current;
+        if (staged.isEmpty() && kp != null && kp.canSend(now) && endpoint != null) {
+            encryptAndSend(kp, packet, off, len, now, out);  // the common case: no copy, nothing staged
+            afterSend(len > 0, now, out);
+            return Result.Ok.SENT;
+        }
         if (staged.size() >= MAX_STAGED_PACKETS) staged.pollFirst();
         staged.addLast(Arrays.copyOfRange(packet, off, off + len));
         boolean sent = sendStagedPackets(now, out);
@@ -156,11 +162,16 @@ public final class Peer {
             encryptAndSend(kp, p, 0, p.length, now, out);
             dataSent |= p.length > 0;
         }
+        afterSend(dataSent, now, out);
+        return true;
+    }
+
+    /** The timer updates after transport messages went out, and the rekey check. */
+    private void afterSend(boolean dataSent, long now, Actions out) {
         timersAnyAuthenticatedPacketTraversal(now);
         timersAnyAuthenticatedPacketSent();
         if (dataSent) timersDataSent(now);
         keepKeyFreshSending(now, out);
-        return true;
     }
 
     private void encryptAndSend(Keypair kp, byte[] p, int off, int len, long now, Actions out) {
