@@ -2,12 +2,12 @@ package dev.veil.cli;
 
 import dev.veil.conn.MemoryNetwork;
 import dev.veil.core.Endpoint;
-import dev.veil.core.Inet;
 import dev.veil.core.MemoryStaticKey;
 import dev.veil.core.NodeEvents;
 import dev.veil.core.Peer;
 import dev.veil.crypto.Aead;
 import dev.veil.crypto.X25519;
+import dev.veil.routing.AddressText;
 import dev.veil.device.Device;
 import dev.veil.device.SystemClock;
 import dev.veil.tun.MemoryTun;
@@ -45,8 +45,8 @@ final class DemoCommand implements Callable<Integer> {
         try (Device a = new Device("alice", aTun, net.bind(aUnder), SystemClock.INSTANCE, random, aead);
              Device b = new Device("bob", bTun, net.bind(bUnder), SystemClock.INSTANCE, random, aead)) {
             byte[] aPub = X25519.publicKey(aKey), bPub = X25519.publicKey(bKey);
-            out.printf("  alice  public key %s  tunnel %s  underlay %s%n", b64(aPub), Inet.format(aIp), aUnder);
-            out.printf("  bob    public key %s  tunnel %s  underlay %s%n", b64(bPub), Inet.format(bIp), bUnder);
+            out.printf("  alice  public key %s  tunnel %s  underlay %s%n", b64(aPub), AddressText.format(aIp), aUnder);
+            out.printf("  bob    public key %s  tunnel %s  underlay %s%n", b64(bPub), AddressText.format(bIp), bUnder);
             a.configure(n -> {
                 n.setStaticKey(new MemoryStaticKey(aKey));
                 n.setEvents(printer("alice", out));
@@ -67,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
             a.start();
             b.start();
             int answered = 0;
-            out.printf("PING %s from %s%n", Inet.format(bIp), Inet.format(aIp));
+            out.printf("PING %s from %s%n", AddressText.format(bIp), AddressText.format(aIp));
             for (int seq = 1; seq <= count; seq++) {
                 long t0 = System.nanoTime();
                 aTun.inject(Icmp.echoRequest(aIp, bIp, 0x7665, seq));
@@ -78,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
                 } else {
                     answered++;
                     out.printf("  %d bytes from %s: icmp_seq=%d time=%.3f ms%n", reply.length - 20,
-                        Inet.format(bIp), seq, (System.nanoTime() - t0) / 1e6);
+                        AddressText.format(bIp), seq, (System.nanoTime() - t0) / 1e6);
                 }
             }
             out.printf("%d packets transmitted, %d received%n", count, answered);

@@ -1,5 +1,6 @@
 package dev.veil.core;
 
+import dev.veil.routing.AddressText;
 import java.util.Arrays;
 
 /**
@@ -42,6 +43,6 @@ public record Endpoint(byte[] address, int port) {
 
     @Override
     public String toString() {
-        return Inet.format(address, port);
+        return AddressText.format(address, port);
     }
 }

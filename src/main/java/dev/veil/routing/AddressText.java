@@ -5,16 +5,21 @@ package dev.veil.routing;
  * (lowercase hex, no leading zeros, the longest run of two or more zero groups, the first of equals, as {@code ::}),
  * with IPv4-mapped addresses as {@code ::ffff:192.0.2.1}. Stateless and thread-safe.
  */
-final class AddressText {
+public final class AddressText {
     private AddressText() {}
 
     /** The text of a 4- or 16-byte address. */
-    static String format(byte[] address) {
+    public static String format(byte[] address) {
         return switch (address.length) {
             case 4 -> ipv4(address, 0);
             case 16 -> ipv6(address);
             default -> throw new IllegalArgumentException("IP address of " + address.length + " bytes");
         };
+    }
+
+    /** "a.b.c.d:port" or "[v6]:port", as endpoints are written. */
+    public static String format(byte[] address, int port) {
+        return address.length == 4 ? format(address) + ":" + port : "[" + format(address) + "]:" + port;
     }
 
     private static String ipv4(byte[] a, int off) {
