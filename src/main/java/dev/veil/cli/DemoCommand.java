@@ -42,8 +42,8 @@ final class DemoCommand implements Callable<Integer> {
         bTun.setHost(Icmp::answer);
         Aead aead = Aead.defaultBackend();
         out.printf("Veil demo: two interfaces in one JVM over an in-memory network (AEAD backend: %s)%n", aead.name());
-        try (Device a = new Device("alice", aTun, net.bind(aUnder), SystemClock.INSTANCE, random, aead);
-             Device b = new Device("bob", bTun, net.bind(bUnder), SystemClock.INSTANCE, random, aead)) {
+        try (Device a = new Device("alice", aTun, net.factory(aUnder.address(), aUnder.port()), SystemClock.INSTANCE, random, aead);
+             Device b = new Device("bob", bTun, net.factory(bUnder.address(), bUnder.port()), SystemClock.INSTANCE, random, aead)) {
             byte[] aPub = X25519.publicKey(aKey), bPub = X25519.publicKey(bKey);
             out.printf("  alice  public key %s  tunnel %s  underlay %s%n", b64(aPub), AddressText.format(aIp), aUnder);
             out.printf("  bob    public key %s  tunnel %s  underlay %s%n", b64(bPub), AddressText.format(bIp), bUnder);

@@ -25,6 +25,15 @@ public final class MemoryNetwork {
         return t;
     }
 
+    /**
+     * A factory that binds transports at the given address on this network; port 0 becomes {@code defaultPort}.
+     * The firewall mark is ignored.
+     */
+    public TransportFactory factory(byte[] address, int defaultPort) {
+        byte[] a = address.clone();
+        return (port, fwmark) -> bind(new Endpoint(a, port == 0 ? defaultPort : port));
+    }
+
     /** Moves a transport to a new local endpoint (a roaming host whose address changed). */
     public void rebind(MemoryTransport t, Endpoint newLocal) {
         bound.remove(t.local(), t);

@@ -2,6 +2,7 @@ package dev.veil.device;
 
 import dev.veil.buffer.PacketBatch;
 import dev.veil.conn.DatagramTransport;
+import dev.veil.conn.TransportFactory;
 import dev.veil.core.Actions;
 import dev.veil.core.Clock;
 import dev.veil.core.Endpoint;
@@ -40,7 +41,9 @@ public final class Device implements AutoCloseable {
 
     private final String name;
     private final TunDevice tun;
-    private final DatagramTransport transport;
+    private final TransportFactory transports;
+    private volatile DatagramTransport transport;
+    private int fwmark;
     private final Clock clock;
     private final Node node;
     private final Object lock = new Object();
@@ -53,10 +56,16 @@ public final class Device implements AutoCloseable {
 
     private record Queued(byte[] data, Endpoint from) {}
 
-    public Device(String name, TunDevice tun, DatagramTransport transport, Clock clock, SecureRandom random, Aead aead) {
+    /**
+     * A device on the given TUN, with its transport opened by the factory on a free port (see
+     * {@link #setListenPort}).
+     */
+    public Device(String name, TunDevice tun, TransportFactory transports, Clock clock, SecureRandom random, Aead aead)
+            throws IOException {
         this.name = name;
         this.tun = tun;
-        this.transport = transport;
+        this.transports = transports;
+        this.transport = transports.open(0, 0);
         this.clock = clock;
         this.node = new Node(clock, random, aead);
         this.node.setMtu(tun.mtu());
@@ -64,6 +73,42 @@ public final class Device implements AutoCloseable {
     }
 
     public String name() { return name; }
+
+    /** The port the transport listens on. */
+    public int listenPort() { return transport.localPort(); }
+
+    /** The firewall mark of outgoing datagrams (0 for none). */
+    public int fwmark() {
+        synchronized (lock) { return fwmark; }
+    }
+
+    /** Rebinds the transport to another port (0 picks a free one); nothing changes when it is the same. */
+    public void setListenPort(int port) throws IOException {
+        synchronized (lock) {
+            if (port != 0 && port == transport.localPort()) return;
+            rebindLocked(port, fwmark);
+        }
+    }
+
+    /** Sets the firewall mark of outgoing datagrams, reopening the transport on the same port. */
+    public void setFwmark(int mark) throws IOException {
+        synchronized (lock) {
+            if (mark == fwmark) return;
+            rebindLocked(transport.localPort(), mark);
+            fwmark = mark;
+        }
+    }
+
+    private void rebindLocked(int port, int mark) throws IOException {
+        DatagramTransport old = transport;
+        old.close();  // frees the port first; the network thread sees the swap and moves to the new transport
+        try {
+            transport = transports.open(port, mark);
+        } catch (IOException e) {
+            transport = transports.open(old.localPort(), fwmark);
+            throw e;
+        }
+    }
 
     /** Runs a change against the node under the device lock, then flushes whatever it sent. */
     public <T> T configure(java.util.function.Function<Node, T> change) {
@@ -174,9 +219,27 @@ public final class Device implements AutoCloseable {
     private void netLoop() {
         PacketBatch in = new PacketBatch(BATCH, 65536);
         try {
-            while (!closed && transport.receive(in) > 0) onDatagrams(in);
+            while (!closed) {
+                DatagramTransport t = transport;
+                int n = t.receive(in);
+                if (n > 0) {
+                    onDatagrams(in);
+                } else if (n < 0 && t == transport) {
+                    waitForRebind(t);
+                }
+            }
         } catch (IOException | RuntimeException e) {
             fail(e);
+        }
+    }
+
+    /** A closed transport is either being replaced (wait for the new one) or the device is closing. */
+    private void waitForRebind(DatagramTransport closedOne) {
+        synchronized (lock) {
+            // rebindLocked swaps the transport while holding the lock, so after taking it the swap is done.
+            if (transport == closedOne && !closed) {
+                fail(new IOException("the transport closed"));
+            }
         }
     }
 

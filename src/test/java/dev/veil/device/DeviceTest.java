@@ -231,6 +231,23 @@ class DeviceTest {
         assertEquals(1, cookieReplies[0], "no reply to the flood itself");
     }
 
+    @Test
+    void listenPortChangeRebindsAndTrafficFollows() throws Exception {
+        Harness h = new Harness();
+        Harness.Host a = h.host("a"), b = h.host("b");
+        h.link(a, b);
+        a.sendTo(b, 10);
+        h.pump();
+        b.device.setListenPort(40000);
+        assertEquals(40000, b.device.listenPort());
+        assertEquals(40000, b.transport.local().port());
+        // A still has the old endpoint; tell it, as an operator would, then traffic flows again.
+        a.peerOf(b).setEndpoint(b.transport.local());
+        a.sendTo(b, 20);
+        h.pump();
+        assertEquals(2, b.tun.delivered().size());
+    }
+
     private static boolean isZero(byte[] b) {
         for (byte x : b) if (x != 0) return false;
         return true;

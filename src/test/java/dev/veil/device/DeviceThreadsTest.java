@@ -31,8 +31,8 @@ class DeviceThreadsTest {
             System.arraycopy(p, 12, r, 16, 4);
             return r;
         });
-        Device a = new Device("ta", ta, net.bind(ea), SystemClock.INSTANCE, random, Aead.defaultBackend());
-        Device b = new Device("tb", tb, net.bind(eb), SystemClock.INSTANCE, random, Aead.defaultBackend());
+        Device a = new Device("ta", ta, net.factory(ea.address(), ea.port()), SystemClock.INSTANCE, random, Aead.defaultBackend());
+        Device b = new Device("tb", tb, net.factory(eb.address(), eb.port()), SystemClock.INSTANCE, random, Aead.defaultBackend());
         try {
             a.configure(n -> {
                 n.setStaticKey(new MemoryStaticKey(ka));

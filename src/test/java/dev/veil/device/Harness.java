@@ -32,7 +32,7 @@ final class Harness {
     final class Host {
         final String name;
         final MemoryTun tun;
-        final MemoryTransport transport;
+        MemoryTransport transport;  // the device's current transport (it may rebind)
         final Device device;
         final byte[] inner;
         final byte[] publicKey;
@@ -40,8 +40,15 @@ final class Harness {
         Host(String name, int n) {
             this.name = name;
             this.tun = new MemoryTun(name, 1420);
-            this.transport = net.bind(new Endpoint(new byte[] {(byte) 192, 0, 2, (byte) n}, 51820));
-            this.device = new Device(name, tun, transport, clock, random, Aead.defaultBackend());
+            byte[] address = {(byte) 192, 0, 2, (byte) n};
+            try {
+                this.device = new Device(name, tun, (port, mark) -> {
+                    transport = net.bind(new Endpoint(address, port == 0 ? 51820 : port));
+                    return transport;
+                }, clock, random, Aead.defaultBackend());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             this.inner = new byte[] {10, 0, 0, (byte) n};
             byte[] priv = X25519.generatePrivateKey(random);
             this.publicKey = X25519.publicKey(priv);
