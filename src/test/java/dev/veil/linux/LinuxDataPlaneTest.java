@@ -1,0 +1,121 @@
+package dev.veil.linux;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.veil.buffer.PacketBatch;
+import dev.veil.core.Endpoint;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The FFM data plane against the real kernel: UDP over loopback (IPv4 and IPv6), and a TUN interface that a ping
+ * in a test-made network namespace goes through. Needs root; skipped with a printed reason otherwise.
+ */
+class LinuxDataPlaneTest {
+    @Test
+    void udpLoopbackBothFamilies() throws Exception {
+        try (UdpTransport a = UdpTransport.open(0, 0); UdpTransport b = UdpTransport.open(0, 0)) {
+            assertNotEquals(0, a.localPort());
+            for (byte[] lo : new byte[][] {{127, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}) {
+                PacketBatch out = new PacketBatch(4, 2048);
+                for (int i = 0; i < 3; i++) out.add(new byte[] {(byte) i, 42}, 0, 2, new Endpoint(lo, b.localPort()));
+                a.send(out);
+                PacketBatch in = new PacketBatch(8, 2048);
+                int got = 0;
+                while (got < 3) {
+                    int n = b.receive(in);
+                    assertTrue(n > 0);
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(new Endpoint(lo, a.localPort()), in.endpoint(i), "the source is reported in its family");
+                        assertEquals(got + i, in.buffer(i)[0]);
+                    }
+                    got += n;
+                }
+                assertEquals(3, got);
+            }
+        }
+    }
+
+    @Test
+    void closeWakesABlockedReceive() throws Exception {
+        UdpTransport t = UdpTransport.open(0, 0);
+        CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> {
+            try {
+                return t.receive(new PacketBatch(1, 100));
+            } catch (java.io.IOException e) {
+                return -2;
+            }
+        });
+        t.close();
+        assertEquals(-1, r.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void portInUseIsReported() throws Exception {
+        try (UdpTransport a = UdpTransport.open(0, 0)) {
+            assertThrows(UdpTransport.PortInUseException.class, () -> UdpTransport.open(a.localPort(), 0));
+        }
+    }
+
+    @Test
+    void fwmarkNeedsPrivilegeAndIsAccepted() throws Exception {
+        Root.require();
+        try (UdpTransport a = UdpTransport.open(0, 0x1234)) {
+            assertTrue(a.localPort() > 0);
+        }
+    }
+
+    @Test
+    void tunCarriesAPingInsideATestNamespace() throws Exception {
+        Root.require("ip", "ping");
+        String ns = "veiltun" + ThreadLocalRandom.current().nextInt(100000);
+        String ifname = "vt" + ThreadLocalRandom.current().nextInt(100000);
+        Root.must("ip", "netns", "add", ns);
+        try (LinuxTun tun = LinuxTun.open(ifname)) {
+            assertEquals(ifname, tun.name());
+            tun.setMtu(1400);
+            assertEquals(1400, tun.mtu());
+            Root.must("ip", "link", "set", ifname, "netns", ns);
+            Root.must("ip", "-n", ns, "addr", "add", "10.211.0.1/24", "dev", ifname);
+            Root.must("ip", "-n", ns, "link", "set", ifname, "up");
+            // Answer echo requests for 10.211.0.2 from the TUN, as a peer behind the tunnel would.
+            CompletableFuture<Integer> answered = CompletableFuture.supplyAsync(() -> {
+                PacketBatch in = new PacketBatch(8, 65536), out = new PacketBatch(8, 65536);
+                int n = 0;
+                try {
+                    while (n < 2) {
+                        int c = tun.read(in);
+                        if (c < 0) break;
+                        for (int i = 0; i < c; i++) {
+                            byte[] reply = dev.veil.cli.IcmpForTests.answer(java.util.Arrays.copyOf(in.buffer(i), in.length(i)));
+                            if (reply != null) { out.add(reply, 0, reply.length, null); n++; }
+                        }
+                        tun.write(out);
+                        out.clear();
+                    }
+                } catch (java.io.IOException e) {
+                    return -1;
+                }
+                return n;
+            });
+            Root.Run ping = Root.run("ip", "netns", "exec", ns, "ping", "-c", "2", "-i", "0.2", "-W", "5", "10.211.0.2");
+            assertEquals(0, ping.exit(), ping.output());
+            assertEquals(2, answered.get(10, TimeUnit.SECONDS));
+            // Deleting the interface makes reads fail, so the device can stop.
+            CompletableFuture<String> gone = CompletableFuture.supplyAsync(() -> {
+                try {
+                    tun.read(new PacketBatch(1, 65536));
+                    return "read returned";
+                } catch (java.io.IOException e) {
+                    return e.getMessage();
+                }
+            });
+            Root.must("ip", "-n", ns, "link", "del", ifname);
+            assertTrue(gone.get(10, TimeUnit.SECONDS).contains("gone"), "the reader learns the TUN is gone");
+        } finally {
+            Root.run("ip", "netns", "del", ns);
+        }
+    }
+}
