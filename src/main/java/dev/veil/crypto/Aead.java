@@ -24,7 +24,7 @@ public interface Aead {
     /**
      * Decrypts and authenticates src[srcOff, srcOff+len) (ciphertext then tag) into dst at dstOff. Returns the
      * plaintext length, or -1 when the input is shorter than a tag or does not authenticate; then dst holds no
-     * plaintext worth reading.
+     * unauthenticated plaintext.
      */
     int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff);
 

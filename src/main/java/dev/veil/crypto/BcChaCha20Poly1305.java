@@ -1,5 +1,6 @@
 package dev.veil.crypto;
 
+import java.util.Arrays;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
 import org.bouncycastle.crypto.params.AEADParameters;
@@ -22,7 +23,21 @@ public final class BcChaCha20Poly1305 implements Aead {
 
     @Override
     public int seal(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        ChaCha20Poly1305 c = init(true, key, counter, aad);
+        byte[] nonce = NONCE.get();
+        Aead.nonce(counter, nonce);
+        return sealWithNonce(key, nonce, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    @Override
+    public int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        byte[] nonce = NONCE.get();
+        Aead.nonce(counter, nonce);
+        return openWithNonce(key, nonce, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    /** {@link #seal} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
+    int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        ChaCha20Poly1305 c = init(true, key, nonce, aad);
         int n = c.processBytes(src, srcOff, len, dst, dstOff);
         try {
             return n + c.doFinal(dst, dstOff + n);
@@ -31,22 +46,22 @@ public final class BcChaCha20Poly1305 implements Aead {
         }
     }
 
-    @Override
-    public int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+    /** {@link #open} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
+    int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
         if (len < TAG_LEN) return -1;
-        ChaCha20Poly1305 c = init(false, key, counter, aad);
+        ChaCha20Poly1305 c = init(false, key, nonce, aad);
         int n = c.processBytes(src, srcOff, len, dst, dstOff);
         try {
             return n + c.doFinal(dst, dstOff + n);
         } catch (InvalidCipherTextException e) {
+            // BouncyCastle decrypts as it goes and checks the tag last: wipe the unauthenticated plaintext.
+            Arrays.fill(dst, dstOff, dstOff + len - TAG_LEN, (byte) 0);
             return -1;
         }
     }
 
-    private static ChaCha20Poly1305 init(boolean encrypt, byte[] key, long counter, byte[] aad) {
+    private static ChaCha20Poly1305 init(boolean encrypt, byte[] key, byte[] nonce, byte[] aad) {
         ChaCha20Poly1305 c = ENGINE.get();
-        byte[] nonce = NONCE.get();
-        Aead.nonce(counter, nonce);
         AEADParameters params = new AEADParameters(new KeyParameter(key), 128, nonce, aad);
         try {
             c.init(encrypt, params);

@@ -40,8 +40,30 @@ public final class JdkChaCha20Poly1305 implements Aead {
     public int seal(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
         State s = STATE.get();
         Aead.nonce(counter, s.nonce);
+        return seal(s, key, s.nonce, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    @Override
+    public int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        State s = STATE.get();
+        Aead.nonce(counter, s.nonce);
+        return open(s, key, s.nonce, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    /** {@link #seal} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
+    int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        return seal(STATE.get(), key, nonce, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    /** {@link #open} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
+    int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        return open(STATE.get(), key, nonce, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    private static int seal(State s, byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad,
+            byte[] dst, int dstOff) {
         try {
-            init(s, Cipher.ENCRYPT_MODE, key);
+            init(s, Cipher.ENCRYPT_MODE, key, nonce);
             if (aad != null && aad.length > 0) s.cipher.updateAAD(aad);
             return s.cipher.doFinal(src, srcOff, len, dst, dstOff);
         } catch (GeneralSecurityException e) {
@@ -49,14 +71,13 @@ public final class JdkChaCha20Poly1305 implements Aead {
         }
     }
 
-    @Override
-    public int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+    private static int open(State s, byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad,
+            byte[] dst, int dstOff) {
         if (len < TAG_LEN) return -1;
-        State s = STATE.get();
-        Aead.nonce(counter, s.nonce);
         try {
-            init(s, Cipher.DECRYPT_MODE, key);
+            init(s, Cipher.DECRYPT_MODE, key, nonce);
             if (aad != null && aad.length > 0) s.cipher.updateAAD(aad);
+            // The JDK checks the tag before it decrypts, so a failed open writes nothing into dst.
             return s.cipher.doFinal(src, srcOff, len, dst, dstOff);
         } catch (AEADBadTagException e) {
             return -1;
@@ -65,9 +86,9 @@ public final class JdkChaCha20Poly1305 implements Aead {
         }
     }
 
-    private static void init(State s, int mode, byte[] key) throws GeneralSecurityException {
+    private static void init(State s, int mode, byte[] key, byte[] nonce) throws GeneralSecurityException {
         SecretKeySpec k = new SecretKeySpec(key, "ChaCha20");
-        IvParameterSpec iv = new IvParameterSpec(s.nonce);
+        IvParameterSpec iv = new IvParameterSpec(nonce);
         try {
             s.cipher.init(mode, k, iv);
         } catch (java.security.InvalidKeyException e) {

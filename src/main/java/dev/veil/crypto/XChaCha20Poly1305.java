@@ -15,6 +15,7 @@ public final class XChaCha20Poly1305 {
 
     /** Encrypts plaintext; returns ciphertext || tag. */
     public static byte[] seal(byte[] key, byte[] nonce, byte[] plaintext, byte[] aad) {
+        checkNonce(nonce);
         byte[] subkey = hchacha20(key, nonce);
         byte[] out = new byte[plaintext.length + Aead.TAG_LEN];
         Aead.defaultBackend().seal(subkey, counter(nonce), plaintext, 0, plaintext.length, aad, out, 0);
@@ -24,6 +25,7 @@ public final class XChaCha20Poly1305 {
 
     /** Decrypts ciphertext || tag; returns the plaintext, or null when it does not authenticate. */
     public static byte[] open(byte[] key, byte[] nonce, byte[] ciphertext, byte[] aad) {
+        checkNonce(nonce);
         if (ciphertext.length < Aead.TAG_LEN) return null;
         byte[] subkey = hchacha20(key, nonce);
         byte[] out = new byte[ciphertext.length - Aead.TAG_LEN];
@@ -32,9 +34,12 @@ public final class XChaCha20Poly1305 {
         return n < 0 ? null : out;
     }
 
+    private static void checkNonce(byte[] nonce) {
+        if (nonce.length != NONCE_LEN) throw new IllegalArgumentException("XChaCha20 nonce must be 24 bytes");
+    }
+
     /** The last 8 nonce bytes as the little-endian counter of WireGuard's 12-byte nonce layout. */
     private static long counter(byte[] nonce) {
-        if (nonce.length != NONCE_LEN) throw new IllegalArgumentException("XChaCha20 nonce must be 24 bytes");
         long c = 0;
         for (int i = 0; i < 8; i++) c |= (nonce[16 + i] & 0xffL) << (8 * i);
         return c;

@@ -1,0 +1,244 @@
+package dev.veil.crypto;
+
+import static dev.veil.crypto.Hex.bytes;
+import static dev.veil.crypto.Hex.counting;
+import static dev.veil.crypto.Hex.string;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Known answers and failure cases for both {@link Aead} backends ({@link JdkChaCha20Poly1305} and
+ * {@link BcChaCha20Poly1305}), parameterised: RFC 8439 section 2.8.2 and Appendix A.5, tampering, short input,
+ * in-place operation, and agreement between the backends.
+ *
+ * <p>Section 2.8.2's nonce, 07000000 4041424344454647, does not start with four zero bytes, so WireGuard's
+ * counter layout cannot express it; it goes through each backend's package-private raw-nonce methods
+ * ({@code sealWithNonce}/{@code openWithNonce}), which the public methods also use. Appendix A.5's nonce,
+ * 00000000 0102030405060708, is counter 0x0807060504030201 and goes through the public API.
+ */
+class ChaChaPoly1305Test {
+    /** A backend with its raw-nonce entry points, which {@link Aead} does not expose. */
+    record Backend(Aead aead, RawNonce seal, RawNonce open) {
+        @Override
+        public String toString() {
+            return aead.name();
+        }
+    }
+
+    @FunctionalInterface
+    interface RawNonce {
+        int apply(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff);
+    }
+
+    static Stream<Backend> backends() {
+        JdkChaCha20Poly1305 jdk = JdkChaCha20Poly1305.INSTANCE;
+        BcChaCha20Poly1305 bc = BcChaCha20Poly1305.INSTANCE;
+        return Stream.of(new Backend(jdk, jdk::sealWithNonce, jdk::openWithNonce),
+                new Backend(bc, bc::sealWithNonce, bc::openWithNonce));
+    }
+
+    static Stream<Arguments> backendPairs() {
+        return Stream.of(Arguments.of(JdkChaCha20Poly1305.INSTANCE, BcChaCha20Poly1305.INSTANCE),
+                Arguments.of(BcChaCha20Poly1305.INSTANCE, JdkChaCha20Poly1305.INSTANCE));
+    }
+
+    // RFC 8439 section 2.8.2.
+    private static final byte[] SUNSCREEN_KEY = counting(0x80, 32);
+    private static final byte[] SUNSCREEN_NONCE = bytes("070000004041424344454647");
+    private static final byte[] SUNSCREEN_AAD = bytes("50515253c0c1c2c3c4c5c6c7");
+    private static final byte[] SUNSCREEN = ("Ladies and Gentlemen of the class of '99: If I could offer you only one tip"
+            + " for the future, sunscreen would be it.").getBytes(StandardCharsets.US_ASCII);
+    private static final String SUNSCREEN_SEALED = """
+            d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b
+            1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc
+            3ff4def08e4b7a9de576d26586cec64b6116
+            1ae10b594f09e26a7e902ecbd0600691""".replaceAll("\\s", "");
+
+    // RFC 8439 Appendix A.5.
+    private static final byte[] A5_KEY = bytes("1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0");
+    private static final long A5_COUNTER = 0x0807060504030201L;
+    private static final byte[] A5_AAD = bytes("f33388860000000000004e91");
+    private static final byte[] A5_SEALED = bytes("""
+            64a0861575861af460f062c79be643bd5e805cfd345cf389f108670ac76c8cb24c6cfc18755d43eea09ee94e382d26b0
+            bdb7b73c321b0100d4f03b7f355894cf332f830e710b97ce98c8a84abd0b948114ad176e008d33bd60f982b1ff37c855
+            9797a06ef4f0ef61c186324e2b3506383606907b6a7c02b0f9f6157b53c867e4b9166c767b804d46a59b5216cde7a4e9
+            9040c5a40433225ee282a1b0a06c523eaf4534d7f83fa1155b0047718cbc546a0d072b04b3564eea1b422273f548271a
+            0bb2316053fa76991955ebd63159434ecebb4e466dae5a1073a6727627097a1049e617d91d361094fa68f0ff77987130
+            305beaba2eda04df997b714d6c6f2c29a6ad5cb4022b02709b
+            eead9d67890cbb22392336fea1851f38""");
+    private static final byte[] A5_PLAINTEXT = bytes("""
+            496e7465726e65742d4472616674732061726520647261667420646f63756d656e74732076616c696420666f722061
+            206d6178696d756d206f6620736978206d6f6e74687320616e64206d617920626520757064617465642c207265706c
+            616365642c206f72206f62736f6c65746564206279206f7468657220646f63756d656e747320617420616e79207469
+            6d652e20497420697320696e617070726f70726961746520746f2075736520496e7465726e65742d44726166747320
+            6173207265666572656e6365206d6174657269616c206f7220746f2063697465207468656d206f7468657220746861
+            6e206173202fe2809c776f726b20696e2070726f67726573732e2fe2809d""");
+
+    @Test
+    void nonceLayoutIsFourZeroBytesThenLittleEndianCounter() {
+        byte[] nonce = new byte[12];
+        Arrays.fill(nonce, (byte) 0x77);
+        Aead.nonce(A5_COUNTER, nonce);
+        assertEquals("000000000102030405060708", string(nonce));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rfc8439Section2_8_2(Backend b) {
+        byte[] sealed = new byte[SUNSCREEN.length + Aead.TAG_LEN];
+        int n = b.seal().apply(SUNSCREEN_KEY, SUNSCREEN_NONCE, SUNSCREEN, 0, SUNSCREEN.length, SUNSCREEN_AAD,
+                sealed, 0);
+        assertEquals(sealed.length, n);
+        assertEquals(SUNSCREEN_SEALED, string(sealed));
+
+        byte[] opened = new byte[SUNSCREEN.length];
+        assertEquals(SUNSCREEN.length,
+                b.open().apply(SUNSCREEN_KEY, SUNSCREEN_NONCE, sealed, 0, sealed.length, SUNSCREEN_AAD, opened, 0));
+        assertArrayEquals(SUNSCREEN, opened);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rfc8439AppendixA5Decryption(Backend b) {
+        byte[] opened = new byte[A5_SEALED.length - Aead.TAG_LEN];
+        assertEquals(opened.length, b.aead().open(A5_KEY, A5_COUNTER, A5_SEALED, 0, A5_SEALED.length, A5_AAD,
+                opened, 0));
+        assertArrayEquals(A5_PLAINTEXT, opened);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rfc8439AppendixA5Encryption(Backend b) {
+        byte[] sealed = new byte[A5_SEALED.length];
+        assertEquals(sealed.length, b.aead().seal(A5_KEY, A5_COUNTER, A5_PLAINTEXT, 0, A5_PLAINTEXT.length,
+                A5_AAD, sealed, 0));
+        assertArrayEquals(A5_SEALED, sealed);
+    }
+
+    /** Flipping any one bit of the ciphertext, the tag or the AAD, or using another counter, must fail. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void tamperingIsDetected(Backend b) {
+        Aead aead = b.aead();
+        int ciphertextLen = A5_SEALED.length - Aead.TAG_LEN;
+        for (int i : new int[] {0, ciphertextLen / 2, ciphertextLen - 1, ciphertextLen, A5_SEALED.length - 1}) {
+            byte[] bad = A5_SEALED.clone();
+            bad[i] ^= 0x01;
+            assertEquals(-1, openA5(aead, bad, A5_AAD, A5_COUNTER), "byte " + i + " flipped");
+        }
+        for (int i = 0; i < A5_AAD.length; i += 5) {
+            byte[] badAad = A5_AAD.clone();
+            badAad[i] ^= (byte) 0x80;
+            assertEquals(-1, openA5(aead, A5_SEALED, badAad, A5_COUNTER), "aad byte " + i + " flipped");
+        }
+        assertEquals(-1, openA5(aead, A5_SEALED, null, A5_COUNTER), "aad dropped");
+        assertEquals(-1, openA5(aead, A5_SEALED, A5_AAD, A5_COUNTER + 1), "wrong counter");
+        // The engine must still work after a failure.
+        assertEquals(A5_PLAINTEXT.length, openA5(aead, A5_SEALED, A5_AAD, A5_COUNTER));
+    }
+
+    private static int openA5(Aead aead, byte[] sealed, byte[] aad, long counter) {
+        byte[] out = new byte[sealed.length];
+        return aead.open(A5_KEY, counter, sealed, 0, sealed.length, aad, out, 0);
+    }
+
+    /** A failed open must not leave unauthenticated plaintext in dst. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void failedOpenLeavesNoPlaintext(Backend b) {
+        byte[] bad = A5_SEALED.clone();
+        bad[bad.length - 1] ^= 0x01;
+        byte[] out = new byte[bad.length - Aead.TAG_LEN];
+        assertEquals(-1, b.aead().open(A5_KEY, A5_COUNTER, bad, 0, bad.length, A5_AAD, out, 0));
+        assertArrayEquals(new byte[out.length], out);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void inputShorterThanATagIsRefused(Backend b) {
+        byte[] key = new byte[Aead.KEY_LEN];
+        byte[] src = new byte[Aead.TAG_LEN];
+        byte[] dst = new byte[Aead.TAG_LEN];
+        for (int len = 0; len < Aead.TAG_LEN; len++) {
+            assertEquals(-1, b.aead().open(key, 0, src, 0, len, null, dst, 0), "length " + len);
+        }
+    }
+
+    /** An empty plaintext seals to a bare tag, which opens to zero bytes; aad null and empty are the same. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void emptyPlaintext(Backend b) {
+        byte[] key = counting(1, 32);
+        byte[] tag = new byte[Aead.TAG_LEN];
+        assertEquals(Aead.TAG_LEN, b.aead().seal(key, 7, new byte[0], 0, 0, null, tag, 0));
+        assertEquals(0, b.aead().open(key, 7, tag, 0, tag.length, new byte[0], new byte[0], 0));
+        tag[3] ^= 0x10;
+        assertEquals(-1, b.aead().open(key, 7, tag, 0, tag.length, null, new byte[0], 0));
+    }
+
+    /** Sealing twice with one key and counter gives the same bytes (the JDK and BC refuse that unless re-made). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void repeatedSealIsDeterministic(Backend b) {
+        byte[] first = new byte[A5_SEALED.length];
+        byte[] second = new byte[A5_SEALED.length];
+        b.aead().seal(A5_KEY, A5_COUNTER, A5_PLAINTEXT, 0, A5_PLAINTEXT.length, A5_AAD, first, 0);
+        b.aead().seal(A5_KEY, A5_COUNTER, A5_PLAINTEXT, 0, A5_PLAINTEXT.length, A5_AAD, second, 0);
+        assertArrayEquals(A5_SEALED, first);
+        assertArrayEquals(A5_SEALED, second);
+    }
+
+    /** Offsets are honoured, and input and output may share one array when the offsets are equal. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void inPlaceWithOffset(Backend b) {
+        int off = 16;
+        byte[] buf = new byte[off + A5_SEALED.length + 5];
+        System.arraycopy(A5_PLAINTEXT, 0, buf, off, A5_PLAINTEXT.length);
+        assertEquals(A5_SEALED.length,
+                b.aead().seal(A5_KEY, A5_COUNTER, buf, off, A5_PLAINTEXT.length, A5_AAD, buf, off));
+        assertArrayEquals(A5_SEALED, Arrays.copyOfRange(buf, off, off + A5_SEALED.length));
+        assertEquals(A5_PLAINTEXT.length,
+                b.aead().open(A5_KEY, A5_COUNTER, buf, off, A5_SEALED.length, A5_AAD, buf, off));
+        assertArrayEquals(A5_PLAINTEXT, Arrays.copyOfRange(buf, off, off + A5_PLAINTEXT.length));
+        assertArrayEquals(new byte[off], Arrays.copyOfRange(buf, 0, off));
+    }
+
+    /** What one backend seals the other opens, for lengths around block sizes and a full 1420-byte packet. */
+    @ParameterizedTest(name = "{0} seals, {1} opens")
+    @MethodSource("backendPairs")
+    void backendsAgree(Aead sealer, Aead opener) {
+        Random random = new Random(42);
+        byte[] key = new byte[Aead.KEY_LEN];
+        random.nextBytes(key);
+        for (int len : new int[] {1, 15, 16, 17, 63, 64, 65, 1420}) {
+            byte[] plaintext = new byte[len];
+            random.nextBytes(plaintext);
+            long counter = random.nextLong();
+            byte[] aad = len % 2 == 0 ? null : counting(len, 32);
+            byte[] sealed = new byte[len + Aead.TAG_LEN];
+            sealer.seal(key, counter, plaintext, 0, len, aad, sealed, 0);
+            byte[] other = new byte[sealed.length];
+            opener.seal(key, counter, plaintext, 0, len, aad, other, 0);
+            assertArrayEquals(sealed, other, "length " + len);
+            byte[] opened = new byte[len];
+            assertEquals(len, opener.open(key, counter, sealed, 0, sealed.length, aad, opened, 0));
+            assertArrayEquals(plaintext, opened, "length " + len);
+        }
+    }
+
+    @Test
+    void defaultBackendIsTheJdkOne() {
+        assertEquals("jdk", Aead.defaultBackend().name());
+        assertEquals("bouncycastle", BcChaCha20Poly1305.INSTANCE.name());
+    }
+}
