@@ -3,8 +3,12 @@ package dev.veil.core;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.veil.crypto.Aead;
+import dev.veil.crypto.Blake2s;
+import dev.veil.crypto.Kdf;
+import dev.veil.crypto.Tai64n;
 import dev.veil.crypto.X25519;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +26,7 @@ class HandshakeTest {
 
     private static byte[] filled(int b) {
         byte[] k = new byte[32];
-        java.util.Arrays.fill(k, (byte) b);
+        Arrays.fill(k, (byte) b);
         return k;
     }
 
@@ -56,7 +60,7 @@ class HandshakeTest {
         assertTrue(withPsk.aPeer.hasPresharedKey());
         // Same seed, so the same static and ephemeral keys: only the pre-shared key differs.
         assertArrayEquals(plain.sent.get(0).data(), withPsk.sent.get(0).data(), "the initiation does not involve the psk");
-        assertFalse(java.util.Arrays.equals(plain.aPeer.current.sendKey, withPsk.aPeer.current.sendKey));
+        assertFalse(Arrays.equals(plain.aPeer.current.sendKey, withPsk.aPeer.current.sendKey));
         assertEquals(Result.Ok.SENT, withPsk.sendAtoB(Pair.aToB(30)));
         assertEquals(1, withPsk.deliveredToB.size());
     }
@@ -101,7 +105,7 @@ class HandshakeTest {
         List<byte[]> out = new ArrayList<>();
         stranger.initiateHandshake(toB, new Actions() {
             @Override public void send(Endpoint to, byte[] d, int off, int len) {
-                out.add(java.util.Arrays.copyOfRange(d, off, off + len));
+                out.add(Arrays.copyOfRange(d, off, off + len));
             }
             @Override public void deliver(Peer from, byte[] packet, int off, int len) {}
         });
@@ -243,29 +247,111 @@ class HandshakeTest {
         "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
         "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
         "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        // The same with the top bit set, which X25519 ignores.
+        "0000000000000000000000000000000000000000000000000000000000000080",
+        "0100000000000000000000000000000000000000000000000000000000000080",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
     };
 
-    @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6})
-    void lowOrderEphemeralInInitiationIsDropped(int point) {
+    /**
+     * An initiation from A to B written by hand after the whitepaper, with the given ephemeral public key and the
+     * given es result: what an initiator that does not reject all-zero DH results would send.
+     */
+    private static byte[] forgeInitiation(Pair p, byte[] ePub, byte[] es) {
+        Aead aead = Aead.defaultBackend();
+        byte[] ss = new byte[32];
+        assertTrue(new MemoryStaticKey(p.aPrivate).dh(p.b.publicKey(), ss));
+        NoiseIk start = NoiseIk.start(aead, Protocol.IDENTIFIER, p.b.publicKey());
+        byte[] h = Blake2s.hash(start.hash, ePub);
+        byte[] ck = Kdf.kdf1(start.chainKey, ePub);
+        byte[][] t = Kdf.kdf2(ck, es);
+        byte[] msg = new byte[Protocol.INITIATION_SIZE];
+        Messages.header(msg, 0, Protocol.MESSAGE_INITIATION);
+        Messages.putU32(msg, Messages.INIT_SENDER, 0x1234);
+        System.arraycopy(ePub, 0, msg, 8, 32);
+        aead.seal(t[1], 0, p.a.publicKey(), 0, 32, h, msg, 40);
+        h = Blake2s.hash(h, Arrays.copyOfRange(msg, 40, 88));
+        t = Kdf.kdf2(t[0], ss);
+        aead.seal(t[1], 0, Tai64n.encode(p.clock.epochNanos()), 0, Tai64n.LEN, h, msg, 88);
+        Pair.writeMac1(msg, p.b.publicKey());
+        return msg;
+    }
+
+    @Test
+    void forgedInitiationWithAGenuineEphemeralIsAccepted() {
         Pair p = new Pair();
-        p.a.initiateHandshake(p.aPeer, p.out(p.a));
-        byte[] initiation = p.take().data();
-        System.arraycopy(HexFormat.of().parseHex(LOW_ORDER[point]), 0, initiation, Messages.INIT_NOISE, 32);
-        Pair.writeMac1(initiation, p.b.publicKey());
-        assertDroppedSilently(p, p.b, initiation, p.aEndpoint, Result.Dropped.DECRYPT_FAILED);
-        assertNull(p.bPeer.next);
+        byte[] ePriv = X25519.generatePrivateKey(p.random);
+        byte[] es = new byte[32];
+        assertTrue(X25519.sharedSecret(ePriv, p.b.publicKey(), es));
+        assertEquals(Result.Ok.INITIATION, p.inject(p.b, forgeInitiation(p, X25519.publicKey(ePriv), es), p.aEndpoint),
+            "the hand-written initiation is sound, so the low-order cases below fail for the right reason");
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
+    void lowOrderEphemeralInInitiationIsDropped(int point) {
+        Pair p = new Pair();
+        byte[] initiation = forgeInitiation(p, HexFormat.of().parseHex(LOW_ORDER[point]), new byte[32]);
+        assertDroppedSilently(p, p.b, initiation, p.aEndpoint, Result.Dropped.DECRYPT_FAILED);
+        assertNull(p.bPeer.next);
+        assertEquals(0, p.b.indexCount());
+    }
+
+    /**
+     * B's response to A's initiation, written by hand after the whitepaper with the given ephemeral public key and
+     * the given ee and se results. The test plays B with B's private key.
+     */
+    private static byte[] forgeResponse(Pair p, byte[] initiation, byte[] ePub, byte[] ee, byte[] se) {
+        Aead aead = Aead.defaultBackend();
+        MemoryStaticKey bStatic = new MemoryStaticKey(p.bPrivate);
+        NoiseIk n = NoiseIk.start(aead, Protocol.IDENTIFIER, p.b.publicKey());
+        byte[] initiatorEphemeral = new byte[32];
+        byte[] initiatorStatic = n.readMessageAStatic(bStatic, initiation, Messages.INIT_NOISE, initiatorEphemeral);
+        byte[] ss = new byte[32];
+        assertTrue(bStatic.dh(initiatorStatic, ss));
+        assertNotNull(n.readMessageAPayload(ss, initiation, Messages.INIT_NOISE, Tai64n.LEN));
+        byte[] h = Blake2s.hash(n.hash, ePub);
+        byte[] ck = Kdf.kdf1(n.chainKey, ePub);
+        ck = Kdf.kdf1(ck, ee);
+        ck = Kdf.kdf1(ck, se);
+        byte[][] t = Kdf.kdf3(ck, new byte[32]);
+        h = Blake2s.hash(h, t[1]);
+        byte[] msg = new byte[Protocol.RESPONSE_SIZE];
+        Messages.header(msg, 0, Protocol.MESSAGE_RESPONSE);
+        Messages.putU32(msg, Messages.RESP_SENDER, 0x4321);
+        Messages.putU32(msg, Messages.RESP_RECEIVER, Messages.u32(initiation, Messages.INIT_SENDER));
+        System.arraycopy(ePub, 0, msg, Messages.RESP_NOISE, 32);
+        aead.seal(t[2], 0, new byte[0], 0, 0, h, msg, 44);
+        Pair.writeMac1(msg, p.a.publicKey());
+        return msg;
+    }
+
+    @Test
+    void forgedResponseWithAGenuineEphemeralIsAccepted() {
+        Pair p = new Pair();
+        p.a.initiateHandshake(p.aPeer, p.out(p.a));
+        byte[] initiation = p.take().data();
+        byte[] ePriv = X25519.generatePrivateKey(p.random);
+        byte[] ee = new byte[32];
+        byte[] se = new byte[32];
+        assertTrue(X25519.sharedSecret(ePriv, Arrays.copyOfRange(initiation, 8, 40), ee));
+        assertTrue(X25519.sharedSecret(ePriv, p.a.publicKey(), se));
+        assertEquals(Result.Ok.RESPONSE, p.inject(p.a, forgeResponse(p, initiation, X25519.publicKey(ePriv), ee, se), p.bEndpoint));
+        assertNotNull(p.aPeer.current);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
     void lowOrderEphemeralInResponseIsDropped(int point) {
         Pair p = new Pair();
         p.a.initiateHandshake(p.aPeer, p.out(p.a));
-        assertEquals(Result.Ok.INITIATION, p.inject(p.take()));
-        byte[] response = p.take().data();
-        System.arraycopy(HexFormat.of().parseHex(LOW_ORDER[point]), 0, response, Messages.RESP_NOISE, 32);
-        Pair.writeMac1(response, p.a.publicKey());
+        byte[] initiation = p.take().data();
+        byte[] zero = new byte[32];
+        byte[] response = forgeResponse(p, initiation, HexFormat.of().parseHex(LOW_ORDER[point]), zero, zero);
         assertDroppedSilently(p, p.a, response, p.bEndpoint, Result.Dropped.DECRYPT_FAILED);
         assertNull(p.aPeer.current);
         assertEquals(Handshake.State.INITIATION_CREATED, p.aPeer.handshake.state, "a forged response changes nothing");
