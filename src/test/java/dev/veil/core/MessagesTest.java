@@ -2,6 +2,8 @@ package dev.veil.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -68,6 +70,38 @@ class MessagesTest {
         assertDroppedSilently(p, datagram(2, 92), Result.Dropped.BAD_MAC1);
         assertDroppedSilently(p, datagram(3, 64), Result.Dropped.UNKNOWN_INDEX);
         assertDroppedSilently(p, datagram(4, 32), Result.Dropped.UNKNOWN_INDEX);
+    }
+
+    @Test
+    void everyMessageTypeIsReadAtAnOffsetInsideALargerBuffer() {
+        Pair p = new Pair();
+        p.b.observeHandshakeBacklog(Node.HANDSHAKE_QUEUE_SIZE);  // so that a cookie reply and mac2 take part
+        p.a.initiateHandshake(p.aPeer, p.out(p.a));
+        List<Result> results = new ArrayList<>();
+        for (int step = 0; step < 2; step++) {
+            if (step == 1) {
+                p.clock.advance(Protocol.REKEY_TIMEOUT, java.util.concurrent.TimeUnit.NANOSECONDS);
+                p.b.observeHandshakeBacklog(Node.HANDSHAKE_QUEUE_SIZE);
+                p.a.initiateHandshake(p.aPeer, p.out(p.a));
+            }
+            while (!p.inFlight.isEmpty()) results.add(receiveAtOffset(p, p.inFlight.pollFirst(), 13));
+        }
+        assertEquals(Result.Ok.SENT, p.a.send(Pair.aToB(33), 0, 53, p.out(p.a)));
+        assertEquals(Result.Ok.SENT, p.b.send(Pair.bToA(1), 0, 21, p.out(p.b)));
+        while (!p.inFlight.isEmpty()) results.add(receiveAtOffset(p, p.inFlight.pollFirst(), 101));
+        assertEquals(List.of(Result.Ok.COOKIE_SENT, Result.Ok.COOKIE_REPLY, Result.Ok.INITIATION, Result.Ok.RESPONSE,
+            Result.Ok.KEEPALIVE, Result.Ok.DATA, Result.Ok.DATA), results);
+        assertArrayEquals(Pair.aToB(33), p.deliveredToB.get(0));
+        assertArrayEquals(Pair.bToA(1), p.deliveredToA.get(0));
+    }
+
+    /** Hands a datagram to its receiver from inside a larger buffer, with junk before and after it. */
+    private static Result receiveAtOffset(Pair p, Pair.Datagram d, int off) {
+        byte[] buf = new byte[off + d.data().length + 9];
+        java.util.Arrays.fill(buf, (byte) 0xa5);
+        System.arraycopy(d.data(), 0, buf, off, d.data().length);
+        Node to = d.to().equals(p.aEndpoint) ? p.a : p.b;
+        return to.receive(buf, off, d.data().length, d.from(), p.out(to));
     }
 
     @Test
