@@ -1,6 +1,7 @@
 package dev.veil.core;
 
 import dev.veil.crypto.Aead;
+import dev.veil.crypto.Blake2s;
 import dev.veil.crypto.X25519;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -94,6 +95,28 @@ final class Pair {
             Result r = to.receive(d.data(), 0, d.data().length, d.from(), out(to));
             (to == a ? resultsAtA : resultsAtB).add(r);
         }
+    }
+
+    /** The one datagram in flight, taken off the network without delivering it. */
+    Datagram take() {
+        if (inFlight.size() != 1) throw new AssertionError("expected one datagram in flight, found " + inFlight.size());
+        return inFlight.pollFirst();
+    }
+
+    /** Hands a datagram to a node as if it came from an endpoint; what it causes stays in flight. */
+    Result inject(Node to, byte[] data, Endpoint from) {
+        return to.receive(data, 0, data.length, from, out(to));
+    }
+
+    /** Hands a datagram to the node it was sent to, from where it was sent. */
+    Result inject(Datagram d) {
+        return inject(d.to().equals(aEndpoint) ? a : b, d.data(), d.from());
+    }
+
+    /** Rewrites mac1 of a handshake message for the receiver's public key, as any sender who knows that key can. */
+    static void writeMac1(byte[] msg, byte[] receiverPublic) {
+        int m1 = Messages.mac1Offset(msg.length);
+        Blake2s.mac(Blake2s.hash(Protocol.LABEL_MAC1, receiverPublic), msg, 0, m1, msg, m1);
     }
 
     /** Moves time forward in steps, running both nodes' timers and the network at each step. */
