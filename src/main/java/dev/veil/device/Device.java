@@ -53,6 +53,7 @@ public final class Device implements AutoCloseable {
     private long handshakeQueueDrops;
     private volatile boolean closed;
     private volatile Throwable failure;
+    private volatile Consumer<Throwable> onFailure = t -> {};
 
     private record Queued(byte[] data, Endpoint from) {}
 
@@ -266,6 +267,12 @@ public final class Device implements AutoCloseable {
         if (closed) return;
         failure = t;
         close();
+        onFailure.accept(t);
+    }
+
+    /** Called once, on the failing thread, when an I/O error stops the device (e.g. its TUN was deleted). */
+    public void setOnFailure(Consumer<Throwable> callback) {
+        onFailure = callback;
     }
 
     /** The error that stopped the device, or null. */
