@@ -70,7 +70,7 @@ public final class Device implements AutoCloseable {
         this.clock = clock;
         this.node = new Node(clock, random, aead);
         this.node.setMtu(tun.mtu());
-        this.outbox = new Outbox(tun.mtu() + 64 + Protocol.TRANSPORT_OVERHEAD + 16);
+        this.outbox = new Outbox(0xffff + Protocol.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE);
     }
 
     public String name() { return name; }
@@ -245,8 +245,16 @@ public final class Device implements AutoCloseable {
     }
 
     private void timerLoop() {
+        long mtuCheckedAt = clock.nanoTime();
         try {
             while (!closed) {
+                if (clock.nanoTime() - mtuCheckedAt >= TimeUnit.SECONDS.toNanos(1)) {
+                    mtuCheckedAt = clock.nanoTime();
+                    int mtu = tun.mtu();  // the operator may change it (ip link set mtu); padding follows it
+                    synchronized (lock) {
+                        node.setMtu(mtu);
+                    }
+                }
                 synchronized (lock) {
                     long wait = handshakeQueue.isEmpty() ? node.nextDeadline() - clock.nanoTime() : 0;
                     if (wait > 0) {
@@ -312,8 +320,9 @@ public final class Device implements AutoCloseable {
         private final PacketBatch host;
 
         Outbox(int bufferSize) {
-            net = new PacketBatch(BATCH, Math.max(bufferSize, 2048));
-            host = new PacketBatch(BATCH, Math.max(bufferSize, 2048));
+            // Any inner packet up to 64 KiB fits, whatever the MTU becomes later.
+            net = new PacketBatch(BATCH, bufferSize);
+            host = new PacketBatch(BATCH, bufferSize);
         }
 
         @Override
