@@ -19,7 +19,9 @@ import java.util.function.BiConsumer;
  * <p>A section's peer may be a placeholder that takes no changes but still checks its lines: our own public key,
  * a removed peer, or a new peer under {@code update_only}. A section ends at the next {@code public_key} or at the
  * end of the operation ({@link #finish}); then the persistent keepalive is applied (turning it on sends a keepalive,
- * as wireguard-go does after the section) and packets staged for the peer get a handshake.
+ * as wireguard-go does after the section) and packets staged for the peer get a handshake. A set that fails stops
+ * inside a section without finishing it: wireguard-go then sends no keepalive either (it does store the interval,
+ * which Veil does not).
  *
  * <p>Not thread-safe: the handler runs one set at a time per device.
  */

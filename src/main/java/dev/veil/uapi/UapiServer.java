@@ -74,8 +74,8 @@ public final class UapiServer implements AutoCloseable {
 
     /**
      * Listens on {@code <directory>/<iface>.sock}, creating the directory (0755, under the umask) when missing.
-     * {@code onGone} runs once, on the watch thread, when the socket file is removed or replaced or accepting fails;
-     * never after {@link #close}. Throws IOException when a live socket is already there or binding fails, and
+     * {@code onGone} runs once, on the watch or the accept thread, when the socket file is removed or replaced or
+     * accepting fails; never after {@link #close}. Throws IOException when a live socket is already there or binding fails, and
      * IllegalArgumentException for a name Linux would refuse as an interface name.
      */
     public static UapiServer start(Path directory, String iface, UapiHandler handler, Runnable onGone) throws IOException {
