@@ -30,6 +30,14 @@ public final class MemoryStaticKey implements StaticKey {
         return java.security.MessageDigest.isEqual(privateKey, X25519.clamp(otherPrivate.clone()));
     }
 
+    /**
+     * A copy of the (clamped) private key, for the UAPI's {@code get}, which hands it to {@code wg showconf}. The
+     * caller owns the copy and should wipe it after use. Other {@link StaticKey}s (a hardware key) cannot export.
+     */
+    public byte[] exportPrivateKey() {
+        return privateKey.clone();
+    }
+
     @Override
     public void wipe() {
         Arrays.fill(privateKey, (byte) 0);

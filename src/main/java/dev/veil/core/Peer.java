@@ -88,6 +88,9 @@ public final class Peer {
 
     public boolean hasPresharedKey() { return !NoiseIk.isZero(presharedKey); }
 
+    /** A copy of the pre-shared key (all zeros when none), for the UAPI's {@code get}; the caller wipes it. */
+    public byte[] presharedKey() { return presharedKey.clone(); }
+
     public int persistentKeepaliveSeconds() { return persistentKeepaliveSeconds; }
 
     /** Wall-clock time of the last completed handshake, or 0 if none. */
