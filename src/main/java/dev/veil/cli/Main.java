@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code veil} command: parses the command line and dispatches to the subcommands. */
 @Command(name = "veil", mixinStandardHelpOptions = true, version = "veil 0.1.0",
     description = "A pure-Java VPN that speaks the WireGuard protocol.",
-    subcommands = {DemoCommand.class, KeyCommands.GenKey.class, KeyCommands.PubKey.class, KeyCommands.GenPsk.class})
+    subcommands = {DemoCommand.class, DaemonCommand.class, UpDownCommands.Up.class, UpDownCommands.Down.class,
+        ShowCommand.class, KeyCommands.GenKey.class, KeyCommands.PubKey.class, KeyCommands.GenPsk.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

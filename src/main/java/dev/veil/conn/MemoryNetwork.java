@@ -18,10 +18,10 @@ public final class MemoryNetwork {
     private volatile Predicate<Datagram> filter = d -> true;
     private volatile java.util.function.Consumer<Datagram> tap = d -> {};
 
-    /** Binds a new transport to an endpoint. */
-    public MemoryTransport bind(Endpoint local) {
+    /** Binds a new transport to an endpoint; fails as a socket would when the endpoint is taken. */
+    public MemoryTransport bind(Endpoint local) throws java.net.BindException {
         MemoryTransport t = new MemoryTransport(this, local);
-        if (bound.putIfAbsent(local, t) != null) throw new IllegalStateException("address in use: " + local);
+        if (bound.putIfAbsent(local, t) != null) throw new java.net.BindException("address in use: " + local);
         return t;
     }
 

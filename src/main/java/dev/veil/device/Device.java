@@ -105,8 +105,8 @@ public final class Device implements AutoCloseable {
         old.close();  // frees the port first; the network thread sees the swap and moves to the new transport
         try {
             transport = transports.open(port, mark);
-        } catch (IOException e) {
-            transport = transports.open(old.localPort(), fwmark);
+        } catch (IOException | RuntimeException e) {
+            transport = transports.open(old.localPort(), fwmark);  // keep serving on the old port
             throw e;
         }
     }

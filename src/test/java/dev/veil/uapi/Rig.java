@@ -17,7 +17,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -28,7 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A device with no threads on an in-memory network and a fake clock, driven through its {@link UapiHandler} as
  * {@code wg} would drive it. Its underlay address is 192.0.2.N; port 0 binds 51820, and a port already taken on the
- * network fails with a BindException, as a real socket would.
+ * network fails with a BindException, as a real socket would (MemoryNetwork.bind throws it).
  */
 final class Rig {
     final MemoryNetwork net;
@@ -51,12 +50,8 @@ final class Rig {
         this.tun = new MemoryTun("wg" + n, 1420);
         try {
             this.device = new Device("wg" + n, tun, (port, mark) -> {
-                try {
-                    transport = net.bind(new Endpoint(underlay, port == 0 ? 51820 : port));
-                    return transport;
-                } catch (IllegalStateException e) {
-                    throw new BindException(e.getMessage());
-                }
+                transport = net.bind(new Endpoint(underlay, port == 0 ? 51820 : port));
+                return transport;
             }, clock, new SeededRandom(n), Aead.defaultBackend());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

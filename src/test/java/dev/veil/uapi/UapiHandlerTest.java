@@ -146,7 +146,7 @@ class UapiHandlerTest {
     }
 
     @Test
-    void turningOnPersistentKeepaliveSendsAtTheEndOfTheSection() {
+    void turningOnPersistentKeepaliveSendsAtTheEndOfTheSection() throws Exception {
         Rig r = Rig.alone();
         MemoryTransport remote = r.net.bind(new Endpoint(new byte[] {(byte) 192, 0, 2, 50}, 51820));
         PacketBatch got = new PacketBatch(8, 2048);
@@ -238,7 +238,7 @@ class UapiHandlerTest {
     }
 
     @Test
-    void aPortInUseIsAnsweredWithEaddrinuseAndTheOldPortStays() {
+    void aPortInUseIsAnsweredWithEaddrinuseAndTheOldPortStays() throws Exception {
         Rig r = Rig.alone();
         r.net.bind(new Endpoint(r.underlay, 3000));
         assertEquals(Errno.PORT_IN_USE, r.set("listen_port=3000"));

@@ -1,0 +1,332 @@
+package dev.veil.cli;
+
+import dev.veil.config.Cidr;
+import dev.veil.config.ConfigException;
+import dev.veil.config.ConfigParser;
+import dev.veil.config.ConfigWriter;
+import dev.veil.config.InterfaceSection;
+import dev.veil.config.PeerSection;
+import dev.veil.config.UapiSet;
+import dev.veil.config.WgConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code veil up} and {@code veil down} do, step for step as wg-quick does it on Linux: start the userspace
+ * daemon, run the hooks, apply the {@code wg} keys over UAPI, add addresses, set the MTU (computed as wg-quick
+ * does when unset), DNS through resolvconf, routes from AllowedIPs with wg-quick's fwmark policy routing for /0, and
+ * SaveConfig on the way down. Each system command is echoed as {@code [#] command} on stderr. Operator mistakes
+ * are {@link UserError}s. Not thread-safe; one per command.
+ */
+final class Quick {
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_=+.-]{1,15}");
+    private static final Pattern FILE = Pattern.compile("(^|/)([a-zA-Z0-9_=+.-]{1,15})\\.conf$");
+    static final List<Path> SEARCH = List.of(Path.of("/etc/veil"), Path.of("/etc/wireguard"));
+
+    private final PrintStream err;
+    final Path file;
+    final String ifname;
+    WgConfig config;
+
+    private Quick(Path file, String ifname, PrintStream err) {
+        this.file = file;
+        this.ifname = ifname;
+        this.err = err;
+    }
+
+    /** Finds the configuration: a bare name in /etc/veil then /etc/wireguard, or a path NAME.conf. */
+    static Quick locate(String arg, PrintStream err, boolean mustExist) {
+        Path f;
+        if (NAME.matcher(arg).matches()) {
+            f = SEARCH.stream().map(d -> d.resolve(arg + ".conf")).filter(Files::exists).findFirst()
+                .orElse(SEARCH.get(0).resolve(arg + ".conf"));
+            if (!Files.exists(f) && mustExist) {
+                throw new UserError("no configuration for " + arg + " (looked for /etc/veil/" + arg + ".conf and /etc/wireguard/" + arg + ".conf)");
+            }
+            if (!Files.exists(f)) return new Quick(null, arg, err);
+        } else {
+            f = Path.of(arg);
+            if (!Files.exists(f)) throw new UserError("`" + arg + "' does not exist");
+        }
+        Matcher m = FILE.matcher(f.toString());
+        if (!m.find()) throw new UserError("the config file must be a valid interface name, followed by .conf: " + f);
+        return new Quick(f.toAbsolutePath().normalize(), m.group(2), err);
+    }
+
+    /** Parses the file, warning as wg-quick does when others may read it. */
+    void load() {
+        if (file == null) {
+            config = null;
+            return;
+        }
+        try {
+            config = ConfigParser.parse(file);
+        } catch (ConfigException e) {
+            throw new UserError(e.getMessage());
+        }
+        String warning = ConfigParser.permissionWarning(file);
+        if (warning != null) err.println(warning);
+    }
+
+    // ---- up -----------------------------------------------------------------------------------------------------
+
+    /** Brings the interface up; on failure, deletes it again. */
+    void up(Path veilHome) throws IOException, InterruptedException {
+        if (run(List.of("ip", "link", "show", "dev", ifname), false).exit() == 0) {
+            throw new UserError("`" + ifname + "' already exists");
+        }
+        InterfaceSection iface = config.iface();
+        cmd("veil-userspace", veilHome.resolve("bin/veil-userspace").toString(), ifname);
+        try {
+            hooks(iface.preUp());
+            String request = UapiSet.request(config, host -> InetAddress.getByName(host).getAddress());
+            int errno = UapiClient.raw(ifname, request);
+            if (errno != 0) throw new UserError("the device refused the configuration (errno " + errno + ")");
+            for (Cidr a : iface.addresses()) cmd("ip", family(a), "address", "add", a.toString(), "dev", ifname);
+            setMtuUp(iface);
+            setDns(iface);
+            List<Cidr> routes = new ArrayList<>();
+            for (PeerSection p : config.peers()) routes.addAll(p.allowedIps());
+            routes.sort(Comparator.comparingInt(Cidr::length).reversed());
+            for (Cidr r : routes) addRoute(iface, masked(r));
+            hooks(iface.postUp());
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            run(List.of("ip", "link", "delete", "dev", ifname), true);
+            throw e;
+        }
+    }
+
+    private void setMtuUp(InterfaceSection iface) throws IOException, InterruptedException {
+        if (iface.mtu().isPresent()) {
+            cmd("ip", "link", "set", "mtu", String.valueOf(iface.mtu().getAsInt()), "up", "dev", ifname);
+            return;
+        }
+        int mtu = Integer.MAX_VALUE;
+        UapiClient.Status s = UapiClient.get(ifname);
+        for (Map<String, List<String>> p : s.peers()) {
+            String ep = s.first(p, "endpoint");
+            if (ep == null) continue;
+            String host = ep.substring(0, ep.lastIndexOf(':')).replace("[", "").replace("]", "");
+            mtu = Math.min(mtu, routeMtu(run(List.of("ip", "route", "get", host), false).output()));
+        }
+        if (mtu == Integer.MAX_VALUE) {
+            String def = run(List.of("ip", "route", "show", "default"), false).output();
+            mtu = routeMtu(def.isBlank() ? "" : def.lines().findFirst().orElse(""));
+        }
+        if (mtu <= 0 || mtu == Integer.MAX_VALUE) mtu = 1500;
+        cmd("ip", "link", "set", "mtu", String.valueOf(mtu - 80), "up", "dev", ifname);
+    }
+
+    /** The MTU a route line names, or its device's MTU; MAX_VALUE when neither is known. */
+    private int routeMtu(String route) throws IOException, InterruptedException {
+        Matcher m = Pattern.compile("mtu (\\d+)").matcher(route);
+        if (m.find()) return Integer.parseInt(m.group(1));
+        Matcher d = Pattern.compile("dev (\\S+)").matcher(route);
+        if (d.find()) {
+            Matcher lm = Pattern.compile("mtu (\\d+)").matcher(run(List.of("ip", "link", "show", "dev", d.group(1)), false).output());
+            if (lm.find()) return Integer.parseInt(lm.group(1));
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    private void setDns(InterfaceSection iface) throws IOException, InterruptedException {
+        if (iface.dns().isEmpty()) return;
+        if (!onPath("resolvconf")) {
+            err.println("[!] DNS is set but resolvconf is not installed; leaving DNS unchanged");
+            return;
+        }
+        StringBuilder in = new StringBuilder();
+        for (String d : iface.dns()) in.append("nameserver ").append(d).append('\n');
+        if (!iface.dnsSearch().isEmpty()) in.append("search ").append(String.join(" ", iface.dnsSearch())).append('\n');
+        err.println("[#] resolvconf -a " + ifname + " -m 0 -x");
+        Run r = run(List.of("resolvconf", "-a", ifname, "-m", "0", "-x"), false, in.toString());
+        if (r.exit() != 0) throw new UserError("resolvconf failed: " + r.output().strip());
+    }
+
+    private void addRoute(InterfaceSection iface, String prefix) throws IOException, InterruptedException {
+        String table = iface.table().orElse("auto");
+        String fam = prefix.contains(":") ? "-6" : "-4";
+        if (table.equals("off")) return;
+        if (!table.equals("auto")) {
+            cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", table);
+        } else if (prefix.endsWith("/0")) {
+            addDefault(prefix, fam);
+        } else if (run(List.of("ip", fam, "route", "show", "dev", ifname, "match", prefix), false).output().isBlank()) {
+            cmd("ip", fam, "route", "add", prefix, "dev", ifname);
+        }
+    }
+
+    private void addDefault(String prefix, String fam) throws IOException, InterruptedException {
+        long table = fwmark();
+        if (table == 0) {
+            table = 51820;
+            while (!run(List.of("ip", "-4", "route", "show", "table", String.valueOf(table)), false).output().isBlank()
+                || !run(List.of("ip", "-6", "route", "show", "table", String.valueOf(table)), false).output().isBlank()) {
+                table++;
+            }
+            err.println("[#] wg set " + ifname + " fwmark " + table);
+            int errno = UapiClient.set(ifname, "fwmark=" + table + "\n");
+            if (errno != 0) throw new UserError("setting fwmark failed (errno " + errno + ")");
+        }
+        String t = String.valueOf(table);
+        cmd("ip", fam, "rule", "add", "not", "fwmark", t, "table", t);
+        cmd("ip", fam, "rule", "add", "table", "main", "suppress_prefixlength", "0");
+        cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", t);
+        if (fam.equals("-4")) cmd("sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1");
+    }
+
+    private long fwmark() throws IOException {
+        String v = UapiClient.get(ifname).device().get("fwmark");
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    // ---- down ---------------------------------------------------------------------------------------------------
+
+    /** Takes the interface down: PreDown, SaveConfig, deletion (which stops the daemon), DNS, PostDown. */
+    void down() throws IOException, InterruptedException {
+        if (!Files.exists(UapiClient.socket(ifname))) throw new UserError("`" + ifname + "' is not a WireGuard interface");
+        InterfaceSection iface = config == null ? InterfaceSection.EMPTY : config.iface();
+        hooks(iface.preDown());
+        if (iface.saveConfig() && file != null) saveConfig();
+        long table = fwmark();
+        boolean hasDefault = UapiClient.get(ifname).peers().stream()
+            .flatMap(p -> p.getOrDefault("allowed_ip", List.of()).stream()).anyMatch(a -> a.endsWith("/0"));
+        if (iface.table().orElse("auto").equals("auto") && table != 0 && hasDefault) {
+            for (String fam : List.of("-4", "-6")) {
+                while (run(List.of("ip", fam, "rule", "show"), false).output().contains("lookup " + table)) {
+                    if (cmdQuiet("ip", fam, "rule", "delete", "table", String.valueOf(table)) != 0) break;
+                }
+                while (run(List.of("ip", fam, "rule", "show"), false).output().contains("from all lookup main suppress_prefixlength 0")) {
+                    if (cmdQuiet("ip", fam, "rule", "delete", "table", "main", "suppress_prefixlength", "0") != 0) break;
+                }
+            }
+        }
+        cmd("ip", "link", "delete", "dev", ifname);
+        awaitGone();
+        if (!iface.dns().isEmpty() && onPath("resolvconf")) cmdQuiet("resolvconf", "-d", ifname, "-f");
+        hooks(iface.postDown());
+    }
+
+    /** Waits (10 s at most) for the daemon to notice the deletion and remove its socket. */
+    private void awaitGone() throws InterruptedException {
+        Path sock = UapiClient.socket(ifname);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(sock) && System.nanoTime() < deadline) Thread.sleep(50);
+        if (Files.exists(sock)) err.println("[!] the daemon of " + ifname + " did not remove " + sock);
+    }
+
+    private void saveConfig() throws IOException, InterruptedException {
+        UapiClient.Status s = UapiClient.get(ifname);
+        InterfaceSection old = config.iface();
+        List<String> addrs = new ArrayList<>();
+        Matcher m = Pattern.compile("inet6? (\\S+)").matcher(run(List.of("ip", "-o", "address", "show", "dev", ifname), false).output());
+        while (m.find()) addrs.add(m.group(1));
+        StringBuilder text = new StringBuilder("[Interface]\n");
+        for (String a : addrs) text.append("Address = ").append(a).append('\n');
+        for (String d : old.dns()) text.append("DNS = ").append(d).append('\n');
+        for (String d : old.dnsSearch()) text.append("DNS = ").append(d).append('\n');
+        if (old.mtu().isPresent()) {
+            Matcher mm = Pattern.compile("mtu (\\d+)").matcher(run(List.of("ip", "link", "show", "dev", ifname), false).output());
+            if (mm.find()) text.append("MTU = ").append(mm.group(1)).append('\n');
+        }
+        old.table().ifPresent(t -> text.append("Table = ").append(t).append('\n'));
+        text.append("SaveConfig = true\n");
+        for (String h : old.preUp()) text.append("PreUp = ").append(h).append('\n');
+        for (String h : old.postUp()) text.append("PostUp = ").append(h).append('\n');
+        for (String h : old.preDown()) text.append("PreDown = ").append(h).append('\n');
+        for (String h : old.postDown()) text.append("PostDown = ").append(h).append('\n');
+        text.append(ShowConf.body(s));
+        WgConfig saved;
+        try {
+            saved = ConfigParser.parse(file.getFileName().toString(), text.toString());
+        } catch (ConfigException e) {
+            throw new IOException("SaveConfig: the device's state did not form a valid config: " + e.getMessage());
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, ConfigWriter.write(saved));
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    // ---- commands -----------------------------------------------------------------------------------------------
+
+    private void hooks(List<String> hooks) throws IOException, InterruptedException {
+        for (String h : hooks) {
+            String c = h.replace("%i", ifname);
+            err.println("[#] " + c);
+            Process p = new ProcessBuilder("bash", "-c", c).inheritIO().start();
+            int exit = p.waitFor();
+            if (exit != 0) throw new UserError("hook failed (exit " + exit + "): " + c);
+        }
+    }
+
+    private void cmd(String... c) throws IOException, InterruptedException {
+        err.println("[#] " + String.join(" ", c).replaceFirst("^veil-userspace \\S+", "veil-userspace"));
+        List<String> command = c[0].equals("veil-userspace") ? List.of(c).subList(1, c.length) : List.of(c);
+        Run r = run(command, false);
+        if (!r.output().isBlank()) err.print(r.output());
+        if (r.exit() != 0) throw new UserError(String.join(" ", command) + " failed (exit " + r.exit() + ")");
+    }
+
+    private int cmdQuiet(String... c) throws IOException, InterruptedException {
+        err.println("[#] " + String.join(" ", c));
+        Run r = run(List.of(c), false);
+        if (!r.output().isBlank()) err.print(r.output());
+        return r.exit();
+    }
+
+    private static String family(Cidr c) {
+        return c.address().length == 16 ? "-6" : "-4";
+    }
+
+    /** The prefix with host bits cleared, as wg reports allowed IPs. */
+    private static String masked(Cidr c) {
+        byte[] a = c.address();
+        for (int i = 0; i < a.length; i++) {
+            int keep = Math.max(0, Math.min(8, c.length() - 8 * i));
+            a[i] &= (byte) (0xff << (8 - keep));
+        }
+        return new Cidr(a, c.length()).toString();
+    }
+
+    static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, command))) return true;
+        }
+        return false;
+    }
+
+    record Run(int exit, String output) {}
+
+    static Run run(List<String> command, boolean quiet) throws IOException, InterruptedException {
+        return run(command, quiet, null);
+    }
+
+    static Run run(List<String> command, boolean quiet, String stdin) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new UserError("cannot run " + command.get(0) + ": " + e.getMessage());
+        }
+        if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(p.waitFor(), out);
+    }
+}
