@@ -29,6 +29,10 @@ public final class LinuxTun implements TunDevice {
     private final int wakeFd;
     private final MemorySegment pollfds = Arena.global().allocate(16, 8);
     private volatile boolean closed;
+    /** Guards the descriptors' release: they are closed only once no thread is inside a read. */
+    private final Object closeLock = new Object();
+    private boolean reading;
+    private boolean released;
 
     private LinuxTun(String name, int fd, int wakeFd) {
         this.name = name;
@@ -116,6 +120,21 @@ public final class LinuxTun implements TunDevice {
     @Override
     public int read(PacketBatch batch) throws IOException {
         batch.clear();
+        synchronized (closeLock) {
+            if (closed) return -1;
+            reading = true;
+        }
+        try {
+            return read0(batch);
+        } finally {
+            synchronized (closeLock) {
+                reading = false;
+                if (closed) release();
+            }
+        }
+    }
+
+    private int read0(PacketBatch batch) throws IOException {
         while (!closed) {
             int n = drain(batch);
             if (n > 0) return n;
@@ -147,6 +166,7 @@ public final class LinuxTun implements TunDevice {
 
     @Override
     public void write(PacketBatch batch) throws IOException {
+        if (closed) return;
         for (int i = 0; i < batch.count(); i++) {
             long r = Libc.write(fd, batch.buffer(i), 0, batch.length(i));
             if (r < 0) {
@@ -160,12 +180,25 @@ public final class LinuxTun implements TunDevice {
         }
     }
 
-    @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
-        Libc.wake(wakeFd);
+    /** Closes the descriptors; only once, and never under a thread that still polls them. */
+    private void release() {
+        if (released) return;
+        released = true;
         Libc.close(fd);
         Libc.close(wakeFd);
+    }
+
+    /**
+     * Stops the device: a blocked read returns -1. The descriptors are closed here, or by the reading thread as it
+     * leaves, so that no descriptor number is reused while a poll still waits on it.
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) return;
+            closed = true;
+            Libc.wake(wakeFd);
+            if (!reading) release();
+        }
     }
 }

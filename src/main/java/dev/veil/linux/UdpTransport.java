@@ -30,6 +30,10 @@ public final class UdpTransport implements DatagramTransport {
     private final int[] rxAddrLen = new int[1];
     private final byte[] txAddr = new byte[28];
     private volatile boolean closed;
+    /** Guards the descriptors' release: they are closed only once no thread is inside a read. */
+    private final Object closeLock = new Object();
+    private boolean reading;
+    private boolean released;
 
     private UdpTransport(int fd, int wakeFd, boolean v6, int port) {
         this.fd = fd;
@@ -105,12 +109,35 @@ public final class UdpTransport implements DatagramTransport {
     @Override
     public int receive(PacketBatch batch) throws IOException {
         batch.clear();
-        while (!closed) {
-            int n = drain(batch);
-            if (n > 0) return n;
-            Libc.pollIn(fd, wakeFd, pollfds);
+        synchronized (closeLock) {
+            if (closed) return -1;
+            reading = true;
         }
-        return -1;
+        try {
+            while (!closed) {
+                int n = drain(batch);
+                if (n > 0) return n;
+                Libc.pollIn(fd, wakeFd, pollfds);
+            }
+            return -1;
+        } finally {
+            finishRead();
+        }
+    }
+
+    private void finishRead() {
+        synchronized (closeLock) {
+            reading = false;
+            if (closed) release();
+        }
+    }
+
+    /** Closes the descriptors; only once, and never under a thread that still polls them. */
+    private void release() {
+        if (released) return;
+        released = true;
+        Libc.close(fd);
+        Libc.close(wakeFd);
     }
 
     private int drain(PacketBatch batch) throws IOException {
@@ -171,6 +198,7 @@ public final class UdpTransport implements DatagramTransport {
 
     @Override
     public void send(PacketBatch batch) {
+        if (closed) return;
         for (int i = 0; i < batch.count(); i++) {
             int len = encode(batch.endpoint(i), txAddr, v6);
             if (len < 0) continue;
@@ -178,12 +206,17 @@ public final class UdpTransport implements DatagramTransport {
         }
     }
 
+    /**
+     * Stops the transport: a blocked receive returns -1. The descriptors are closed here, or by the receiving
+     * thread as it leaves, so that no descriptor number is reused while a poll still waits on it.
+     */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        Libc.wake(wakeFd);
-        Libc.close(fd);
-        Libc.close(wakeFd);
+        synchronized (closeLock) {
+            if (closed) return;
+            closed = true;
+            Libc.wake(wakeFd);
+            if (!reading) release();
+        }
     }
 }

@@ -92,6 +92,26 @@ final class Hosts implements AutoCloseable {
             return tryIn("ping", "-c", String.valueOf(count), "-i", "0.2", "-W", "5", address).exit() == 0;
         }
 
+        /** Bytes received from the peers so far, as {@code wg show transfer} reports them. */
+        long receivedBytes() throws IOException, InterruptedException {
+            long sum = 0;
+            for (String line : in("wg", "show", ifname, "transfer").split("\n")) {
+                String[] f = line.strip().split("\t");
+                if (f.length == 3) sum += Long.parseLong(f[1]);
+            }
+            return sum;
+        }
+
+        /** Moves this host's IPv4 underlay address to another one in the same subnet; returns the new address. */
+        String moveUnderlay4() throws IOException, InterruptedException {
+            String dev = in("ip", "-o", "-4", "addr", "show", "to", underlay4).split("\\s+")[1];
+            String moved = underlay4.substring(0, underlay4.lastIndexOf('.') + 1) + (100 + underlay4.charAt(underlay4.length() - 1) - '0');
+            // Delete first: deleting a primary address also deletes the secondaries of its subnet.
+            in("ip", "addr", "del", underlay4 + "/24", "dev", dev);
+            in("ip", "addr", "add", moved + "/24", "dev", dev);
+            return moved;
+        }
+
         /** Process ids of the implementation running in this namespace. */
         List<Long> pids() throws IOException, InterruptedException {
             List<Long> l = new ArrayList<>();

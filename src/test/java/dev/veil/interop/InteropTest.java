@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,6 +46,35 @@ class InteropTest {
             assertTrue(h.a.ping(h.b.tunnel4, 3));
             assertTrue(h.b.ping(h.a.tunnel6, 3));
             h.transfer(h.a, h.b, h.b.tunnel4, MB64);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} roams while talking to {1}")
+    @CsvSource({"veil,veil", "wireguard-go,veil", "veil,wireguard-go"})
+    void roamingMidTransfer(String roamer, String other) throws Exception {
+        try (Hosts h = Hosts.create("wg", Hosts.WIREGUARD_GO, "python3")) {
+            h.a.start(exe(roamer));
+            h.b.start(exe(other));
+            h.link(false, false);
+            assertTrue(h.a.ping(h.b.tunnel4, 2));
+            CompletableFuture<Void> transfer = CompletableFuture.runAsync(() -> {
+                try {
+                    h.transfer(h.a, h.b, h.b.tunnel4, MB64 / 2);
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            // Once a quarter of the data is through, a's underlay address changes.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (h.b.receivedBytes() < MB64 / 8) {
+                assertFalse(transfer.isDone(), "the transfer ended before the address changed");
+                assertTrue(System.nanoTime() < deadline, "no progress before the address change");
+                Thread.onSpinWait();
+            }
+            String moved = h.a.moveUnderlay4();
+            transfer.get(120, TimeUnit.SECONDS);
+            String endpoint = h.b.in("wg", "show", h.b.ifname, "endpoints");
+            assertTrue(endpoint.contains(moved + ":"), "b follows a to its new address: " + endpoint);
         }
     }
 
