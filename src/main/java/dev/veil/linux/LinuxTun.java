@@ -25,19 +25,11 @@ public final class LinuxTun implements TunDevice {
     public static final int MAX_NAME = 15;
 
     private final String name;
-    private final int fd;
-    private final int wakeFd;
-    private final MemorySegment pollfds = Arena.global().allocate(16, 8);
-    private volatile boolean closed;
-    /** Guards the descriptors' release: they are closed only once no thread is inside a read. */
-    private final Object closeLock = new Object();
-    private boolean reading;
-    private boolean released;
+    private final WakeableFd tun;
 
-    private LinuxTun(String name, int fd, int wakeFd) {
+    private LinuxTun(String name, WakeableFd tun) {
         this.name = name;
-        this.fd = fd;
-        this.wakeFd = wakeFd;
+        this.tun = tun;
     }
 
     /** Creates (or attaches to) the TUN interface {@code name}. */
@@ -49,7 +41,7 @@ public final class LinuxTun implements TunDevice {
             ifr.set(ValueLayout.JAVA_SHORT, 16, (short) (IFF_TUN | IFF_NO_PI));
             Libc.ioctl(fd, TUNSETIFF, ifr);
             String actual = ifr.getString(0);
-            return new LinuxTun(actual, fd, Libc.eventfd());
+            return new LinuxTun(actual, new WakeableFd(fd));
         } catch (Libc.Errno e) {
             Libc.close(fd);
             throw new IOException("cannot create TUN interface " + name + ": " + e.getMessage(), e);
@@ -120,31 +112,21 @@ public final class LinuxTun implements TunDevice {
     @Override
     public int read(PacketBatch batch) throws IOException {
         batch.clear();
-        synchronized (closeLock) {
-            if (closed) return -1;
-            reading = true;
-        }
+        if (!tun.enter()) return -1;
         try {
-            return read0(batch);
+            while (!tun.isClosed()) {
+                int n = drain(batch);
+                if (n > 0) return n;
+                int revents = tun.awaitReadable();
+                if (tun.isClosed()) break;
+                if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0 && (revents & Libc.POLLIN) == 0) {
+                    throw new IOException("TUN interface " + name + " is gone");
+                }
+            }
+            return -1;
         } finally {
-            synchronized (closeLock) {
-                reading = false;
-                if (closed) release();
-            }
+            tun.leave();
         }
-    }
-
-    private int read0(PacketBatch batch) throws IOException {
-        while (!closed) {
-            int n = drain(batch);
-            if (n > 0) return n;
-            int revents = Libc.pollIn(fd, wakeFd, pollfds);
-            if (closed) break;
-            if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0 && (revents & Libc.POLLIN) == 0) {
-                throw new IOException("TUN interface " + name + " is gone");
-            }
-        }
-        return -1;
     }
 
     /** Reads what is ready without blocking. */
@@ -152,7 +134,7 @@ public final class LinuxTun implements TunDevice {
         while (!batch.isFull()) {
             int i = batch.count();
             byte[] buf = batch.buffer(i);
-            long r = Libc.read(fd, buf, 0, buf.length);
+            long r = Libc.read(tun.fd, buf, 0, buf.length);
             if (r < 0) {
                 int e = (int) -r;
                 if (e == Libc.EAGAIN || e == Libc.EINTR) break;
@@ -166,9 +148,9 @@ public final class LinuxTun implements TunDevice {
 
     @Override
     public void write(PacketBatch batch) throws IOException {
-        if (closed) return;
+        if (tun.isClosed()) return;
         for (int i = 0; i < batch.count(); i++) {
-            long r = Libc.write(fd, batch.buffer(i), 0, batch.length(i));
+            long r = Libc.write(tun.fd, batch.buffer(i), 0, batch.length(i));
             if (r < 0) {
                 int e = (int) -r;
                 if (e == Libc.EAGAIN || e == Libc.EINTR || e == 22 /* EINVAL: not an IP packet */) continue;
@@ -180,25 +162,9 @@ public final class LinuxTun implements TunDevice {
         }
     }
 
-    /** Closes the descriptors; only once, and never under a thread that still polls them. */
-    private void release() {
-        if (released) return;
-        released = true;
-        Libc.close(fd);
-        Libc.close(wakeFd);
-    }
-
-    /**
-     * Stops the device: a blocked read returns -1. The descriptors are closed here, or by the reading thread as it
-     * leaves, so that no descriptor number is reused while a poll still waits on it.
-     */
+    /** Stops the device: a blocked read returns -1; the descriptors close once the reader has left. */
     @Override
     public void close() {
-        synchronized (closeLock) {
-            if (closed) return;
-            closed = true;
-            Libc.wake(wakeFd);
-            if (!reading) release();
-        }
+        tun.close();
     }
 }

@@ -21,23 +21,15 @@ public final class UdpTransport implements DatagramTransport {
     private static final int BUFFER_BYTES = 4 << 20;
     private static final byte[] V4_MAPPED = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
 
-    private final int fd;
-    private final int wakeFd;
+    private final WakeableFd socket;
     private final boolean v6;
     private final int port;
-    private final MemorySegment pollfds = Arena.global().allocate(16, 8);
     private final byte[] rxAddr = new byte[28];
     private final int[] rxAddrLen = new int[1];
     private final byte[] txAddr = new byte[28];
-    private volatile boolean closed;
-    /** Guards the descriptors' release: they are closed only once no thread is inside a read. */
-    private final Object closeLock = new Object();
-    private boolean reading;
-    private boolean released;
 
-    private UdpTransport(int fd, int wakeFd, boolean v6, int port) {
-        this.fd = fd;
-        this.wakeFd = wakeFd;
+    private UdpTransport(WakeableFd socket, boolean v6, int port) {
+        this.socket = socket;
         this.v6 = v6;
         this.port = port;
     }
@@ -75,7 +67,7 @@ public final class UdpTransport implements DatagramTransport {
             MemorySegment local = a.allocate(128);
             Libc.getsockname(fd, local);
             int bound = (local.get(ValueLayout.JAVA_BYTE, 2) & 0xff) << 8 | (local.get(ValueLayout.JAVA_BYTE, 3) & 0xff);
-            return new UdpTransport(fd, Libc.eventfd(), v6, bound);
+            return new UdpTransport(new WakeableFd(fd), v6, bound);
         } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -109,35 +101,17 @@ public final class UdpTransport implements DatagramTransport {
     @Override
     public int receive(PacketBatch batch) throws IOException {
         batch.clear();
-        synchronized (closeLock) {
-            if (closed) return -1;
-            reading = true;
-        }
+        if (!socket.enter()) return -1;
         try {
-            while (!closed) {
+            while (!socket.isClosed()) {
                 int n = drain(batch);
                 if (n > 0) return n;
-                Libc.pollIn(fd, wakeFd, pollfds);
+                socket.awaitReadable();
             }
             return -1;
         } finally {
-            finishRead();
+            socket.leave();
         }
-    }
-
-    private void finishRead() {
-        synchronized (closeLock) {
-            reading = false;
-            if (closed) release();
-        }
-    }
-
-    /** Closes the descriptors; only once, and never under a thread that still polls them. */
-    private void release() {
-        if (released) return;
-        released = true;
-        Libc.close(fd);
-        Libc.close(wakeFd);
     }
 
     private int drain(PacketBatch batch) throws IOException {
@@ -145,11 +119,11 @@ public final class UdpTransport implements DatagramTransport {
             int i = batch.count();
             byte[] buf = batch.buffer(i);
             rxAddrLen[0] = rxAddr.length;
-            long r = Libc.recvfrom(fd, buf, 0, buf.length, rxAddr, rxAddrLen);
+            long r = Libc.recvfrom(socket.fd, buf, 0, buf.length, rxAddr, rxAddrLen);
             if (r < 0) {
                 int e = (int) -r;
                 if (e == Libc.EAGAIN || e == Libc.EINTR) break;
-                if (closed) break;
+                if (socket.isClosed()) break;
                 continue;  // e.g. ECONNREFUSED from an earlier ICMP: not fatal for UDP
             }
             Endpoint from = decode(rxAddr);
@@ -198,25 +172,17 @@ public final class UdpTransport implements DatagramTransport {
 
     @Override
     public void send(PacketBatch batch) {
-        if (closed) return;
+        if (socket.isClosed()) return;
         for (int i = 0; i < batch.count(); i++) {
             int len = encode(batch.endpoint(i), txAddr, v6);
             if (len < 0) continue;
-            Libc.sendto(fd, batch.buffer(i), 0, batch.length(i), txAddr, len);  // failures drop, as UDP does
+            Libc.sendto(socket.fd, batch.buffer(i), 0, batch.length(i), txAddr, len);  // failures drop, as UDP does
         }
     }
 
-    /**
-     * Stops the transport: a blocked receive returns -1. The descriptors are closed here, or by the receiving
-     * thread as it leaves, so that no descriptor number is reused while a poll still waits on it.
-     */
+    /** Stops the transport: a blocked receive returns -1; the descriptors close once the receiver has left. */
     @Override
     public void close() {
-        synchronized (closeLock) {
-            if (closed) return;
-            closed = true;
-            Libc.wake(wakeFd);
-            if (!reading) release();
-        }
+        socket.close();
     }
 }

@@ -1,0 +1,74 @@
+package dev.veil.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A non-blocking descriptor with an eventfd that wakes its reader. The reader brackets its work with
+ * {@link #enter()} and {@link #leave()} and blocks in {@link #awaitReadable()}; {@link #close()} from any thread
+ * wakes it. The descriptors are closed only once no reader is inside, so a descriptor number is never reused while a
+ * poll still waits on it. One reader at a time; other methods are thread-safe.
+ */
+final class WakeableFd {
+    final int fd;
+    private final int wakeFd;
+    private final MemorySegment pollfds = Arena.global().allocate(16, 8);
+    private final Object lock = new Object();
+    private volatile boolean closed;
+    private boolean reading;
+    private boolean released;
+
+    /** Takes ownership of fd and makes the wake-up eventfd; closes fd if that fails. */
+    WakeableFd(int fd) throws Libc.Errno {
+        this.fd = fd;
+        try {
+            this.wakeFd = Libc.eventfd();
+        } catch (Libc.Errno e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Starts a read; false when already closed. */
+    boolean enter() {
+        synchronized (lock) {
+            if (closed) return false;
+            reading = true;
+            return true;
+        }
+    }
+
+    /** Ends a read; releases the descriptors when a close came meanwhile. */
+    void leave() {
+        synchronized (lock) {
+            reading = false;
+            if (closed) release();
+        }
+    }
+
+    /** Waits until the descriptor is readable or has an error (its revents), or the wake fires (0). */
+    int awaitReadable() throws Libc.Errno {
+        return Libc.pollIn(fd, wakeFd, pollfds);
+    }
+
+    /** Marks it closed and wakes the reader; closes the descriptors now, or when the reader leaves. */
+    void close() {
+        synchronized (lock) {
+            if (closed) return;
+            closed = true;
+            Libc.wake(wakeFd);
+            if (!reading) release();
+        }
+    }
+
+    private void release() {
+        if (released) return;
+        released = true;
+        Libc.close(fd);
+        Libc.close(wakeFd);
+    }
+}
