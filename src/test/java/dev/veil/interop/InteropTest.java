@@ -95,6 +95,33 @@ class InteropTest {
         }
     }
 
+    @Test
+    void sigtermAndSocketRemovalStopTheDaemon() throws Exception {
+        try (Hosts h = Hosts.create("wg")) {
+            h.a.start(Hosts.VEIL);
+            h.b.start(Hosts.VEIL);
+            Path sockA = Path.of("/var/run/wireguard", h.a.ifname + ".sock");
+            Path sockB = Path.of("/var/run/wireguard", h.b.ifname + ".sock");
+            // SIGTERM: the daemon removes its socket and its interface goes with it.
+            for (long pid : h.a.pids()) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            awaitExit(h.a);
+            assertFalse(Files.exists(sockA), "SIGTERM removes the socket");
+            assertNotEquals(0, h.a.tryIn("ip", "link", "show", h.a.ifname).exit(), "the interface is gone");
+            // Removing the socket file stops the daemon too.
+            Files.delete(sockB);
+            awaitExit(h.b);
+            assertNotEquals(0, h.b.tryIn("ip", "link", "show", h.b.ifname).exit(), "the interface is gone");
+        }
+    }
+
+    private static void awaitExit(Hosts.Host host) throws Exception {
+        for (long pid : host.pids()) {
+            var p = ProcessHandle.of(pid);
+            if (p.isPresent()) p.get().onExit().get(20, TimeUnit.SECONDS);
+        }
+        assertTrue(host.pids().isEmpty(), "the daemon exited");
+    }
+
     private static String exe(String name) {
         return name.equals("veil") ? Hosts.VEIL : Hosts.WIREGUARD_GO;
     }
