@@ -60,10 +60,12 @@ class LinuxDataPlaneTest {
     }
 
     @Test
-    void fwmarkNeedsPrivilegeAndIsAccepted() throws Exception {
-        Root.require();
+    void fwmarkIsSetOnTheDualStackSocket() throws Exception {
+        Root.require("ss");
         try (UdpTransport a = UdpTransport.open(0, 0x1234)) {
-            assertTrue(a.localPort() > 0);
+            String ss = Root.must("ss", "-uaen", "sport = :" + a.localPort());
+            assertTrue(ss.contains("fwmark:0x1234"), "SO_MARK is set: " + ss);
+            assertTrue(ss.contains("v6only:0"), "one socket serves IPv4 and IPv6: " + ss);
         }
     }
 
