@@ -6,6 +6,7 @@ import static dev.veil.crypto.Hex.string;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -301,6 +302,23 @@ class ChaChaPoly1305Test {
                 () -> "libcrypto unavailable: " + OpenSslChaCha20Poly1305.unavailableReason());
         assertEquals("openssl", OpenSslChaCha20Poly1305.instance().orElseThrow().name());
         assertTrue(OpenSslChaCha20Poly1305.version().startsWith("OpenSSL "), OpenSslChaCha20Poly1305.version());
+    }
+
+    /** Native code never sees a range outside the arrays: short buffers and keys throw before OpenSSL runs. */
+    @Test
+    void opensslRefusesRangesOutsideTheArrays() {
+        assumeTrue(OpenSslChaCha20Poly1305.instance().isPresent(),
+                () -> "libcrypto unavailable: " + OpenSslChaCha20Poly1305.unavailableReason());
+        Aead o = OpenSslChaCha20Poly1305.instance().orElseThrow();
+        byte[] key = new byte[Aead.KEY_LEN];
+        byte[] src = new byte[100];
+        assertThrows(IndexOutOfBoundsException.class, () -> o.seal(key, 0, src, 0, 100, null, new byte[115], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.seal(key, 0, src, 1, 100, null, new byte[116], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.seal(new byte[31], 0, src, 0, 10, null, src, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.open(key, 0, src, 0, 100, null, new byte[83], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.open(key, 0, src, 50, 51, null, src, 0));
+        byte[] sealed = new byte[116];
+        assertEquals(116, o.seal(key, 0, src, 0, 100, null, sealed, 0));
     }
 
     /** Unforced, the default is OpenSSL when it loads and the JDK otherwise. */
