@@ -28,9 +28,14 @@ public interface Aead {
      */
     int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff);
 
-    /** The backend used when nothing else is chosen: the JDK's cipher, which is always there. */
+    /**
+     * The backend used when nothing else is chosen, picked once per JVM and logged in one line: OpenSSL's libcrypto
+     * ({@link OpenSslChaCha20Poly1305}) when it loads and passes a self-test against the JDK, else the JDK's cipher
+     * ({@link JdkChaCha20Poly1305}), which is always there. The system property {@code veil.aead} forces one:
+     * {@code jdk}, {@code bouncycastle} or {@code openssl} (which still falls back to the JDK when unavailable).
+     */
     static Aead defaultBackend() {
-        return JdkChaCha20Poly1305.INSTANCE;
+        return AeadSelection.DEFAULT;
     }
 
     /** Writes WireGuard's 12-byte nonce for a counter into out. */

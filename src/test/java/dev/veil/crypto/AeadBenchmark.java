@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.State;
 public class AeadBenchmark {
     static final int PACKET = 1420;
 
-    @Param({"jdk", "bouncycastle"})
+    @Param({"jdk", "bouncycastle", "openssl"})
     public String backend;
 
     private Aead aead;
@@ -39,6 +39,8 @@ public class AeadBenchmark {
         aead = switch (backend) {
             case "jdk" -> JdkChaCha20Poly1305.INSTANCE;
             case "bouncycastle" -> BcChaCha20Poly1305.INSTANCE;
+            case "openssl" -> OpenSslChaCha20Poly1305.instance().orElseThrow(() -> new IllegalStateException(
+                    "openssl unavailable: " + OpenSslChaCha20Poly1305.unavailableReason()));
             default -> throw new IllegalArgumentException("unknown backend " + backend);
         };
         Random random = new Random(1);

@@ -5,10 +5,21 @@ import static dev.veil.crypto.Hex.counting;
 import static dev.veil.crypto.Hex.string;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,9 +27,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Known answers and failure cases for both {@link Aead} backends ({@link JdkChaCha20Poly1305} and
- * {@link BcChaCha20Poly1305}), parameterised: RFC 8439 section 2.8.2 and Appendix A.5, tampering, short input,
- * in-place operation, and agreement between the backends.
+ * Known answers and failure cases for every {@link Aead} backend ({@link JdkChaCha20Poly1305},
+ * {@link BcChaCha20Poly1305}, and {@link OpenSslChaCha20Poly1305} when libcrypto loads; otherwise its cases are
+ * skipped with the reason printed), parameterised: RFC 8439 section 2.8.2 and Appendix A.5, tampering, short input,
+ * in-place operation, concurrent threads, agreement between the backends, and how the default is chosen.
  *
  * <p>Section 2.8.2's nonce, 07000000 4041424344454647, does not start with four zero bytes, so WireGuard's
  * counter layout cannot express it; it goes through each backend's package-private raw-nonce methods
@@ -42,13 +54,20 @@ class ChaChaPoly1305Test {
     static Stream<Backend> backends() {
         JdkChaCha20Poly1305 jdk = JdkChaCha20Poly1305.INSTANCE;
         BcChaCha20Poly1305 bc = BcChaCha20Poly1305.INSTANCE;
-        return Stream.of(new Backend(jdk, jdk::sealWithNonce, jdk::openWithNonce),
-                new Backend(bc, bc::sealWithNonce, bc::openWithNonce));
+        List<Backend> all = new ArrayList<>(List.of(new Backend(jdk, jdk::sealWithNonce, jdk::openWithNonce),
+                new Backend(bc, bc::sealWithNonce, bc::openWithNonce)));
+        OpenSslChaCha20Poly1305.instance().ifPresentOrElse(a -> {
+            OpenSslChaCha20Poly1305 o = (OpenSslChaCha20Poly1305) a;
+            all.add(new Backend(o, o::sealWithNonce, o::openWithNonce));
+        }, () -> System.err.println("ChaChaPoly1305Test: skipping the openssl backend: "
+                + OpenSslChaCha20Poly1305.unavailableReason()));
+        return all.stream();
     }
 
+    /** Every ordered pair of distinct backends. */
     static Stream<Arguments> backendPairs() {
-        return Stream.of(Arguments.of(JdkChaCha20Poly1305.INSTANCE, BcChaCha20Poly1305.INSTANCE),
-                Arguments.of(BcChaCha20Poly1305.INSTANCE, JdkChaCha20Poly1305.INSTANCE));
+        List<Aead> all = backends().map(Backend::aead).toList();
+        return all.stream().flatMap(a -> all.stream().filter(b -> b != a).map(b -> Arguments.of(a, b)));
     }
 
     // RFC 8439 section 2.8.2.
@@ -213,14 +232,14 @@ class ChaChaPoly1305Test {
         assertArrayEquals(new byte[off], Arrays.copyOfRange(buf, 0, off));
     }
 
-    /** What one backend seals the other opens, for lengths around block sizes and a full 1420-byte packet. */
+    /** What one backend seals the other opens, for every length up to a 1420-byte packet and for 65535 bytes. */
     @ParameterizedTest(name = "{0} seals, {1} opens")
     @MethodSource("backendPairs")
     void backendsAgree(Aead sealer, Aead opener) {
         Random random = new Random(42);
         byte[] key = new byte[Aead.KEY_LEN];
         random.nextBytes(key);
-        for (int len : new int[] {1, 15, 16, 17, 63, 64, 65, 1420}) {
+        for (int len : IntStream.concat(IntStream.rangeClosed(0, 1420), IntStream.of(65535)).toArray()) {
             byte[] plaintext = new byte[len];
             random.nextBytes(plaintext);
             long counter = random.nextLong();
@@ -236,9 +255,120 @@ class ChaChaPoly1305Test {
         }
     }
 
+    /** Threads sealing and opening at once, each with its own key, get what the JDK backend gets. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void concurrentThreadsWithDifferentKeys(Backend b) throws Exception {
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                results.add(pool.submit(() -> sealAndOpenAgainstJdk(b.aead(), seed)));
+            }
+            for (Future<Integer> r : results) assertEquals(500, r.get(60, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Returns how many of 500 random packets sealed like the JDK's and opened back. */
+    private static int sealAndOpenAgainstJdk(Aead aead, int seed) {
+        Random random = new Random(seed);
+        byte[] key = new byte[Aead.KEY_LEN];
+        random.nextBytes(key);
+        int good = 0;
+        for (int i = 0; i < 500; i++) {
+            int len = random.nextInt(1421);
+            byte[] plaintext = new byte[len];
+            random.nextBytes(plaintext);
+            byte[] sealed = new byte[len + Aead.TAG_LEN];
+            byte[] expected = new byte[len + Aead.TAG_LEN];
+            aead.seal(key, i, plaintext, 0, len, null, sealed, 0);
+            JdkChaCha20Poly1305.INSTANCE.seal(key, i, plaintext, 0, len, null, expected, 0);
+            byte[] opened = new byte[len];
+            if (Arrays.equals(expected, sealed) && aead.open(key, i, sealed, 0, sealed.length, null, opened, 0) == len
+                    && Arrays.equals(plaintext, opened)) {
+                good++;
+            }
+        }
+        return good;
+    }
+
     @Test
-    void defaultBackendIsTheJdkOne() {
-        assertEquals("jdk", Aead.defaultBackend().name());
-        assertEquals("bouncycastle", BcChaCha20Poly1305.INSTANCE.name());
+    void opensslBackendIsAvailable() {
+        assumeTrue(OpenSslChaCha20Poly1305.instance().isPresent(),
+                () -> "libcrypto unavailable: " + OpenSslChaCha20Poly1305.unavailableReason());
+        assertEquals("openssl", OpenSslChaCha20Poly1305.instance().orElseThrow().name());
+        assertTrue(OpenSslChaCha20Poly1305.version().startsWith("OpenSSL "), OpenSslChaCha20Poly1305.version());
+    }
+
+    /** Native code never sees a range outside the arrays: short buffers and keys throw before OpenSSL runs. */
+    @Test
+    void opensslRefusesRangesOutsideTheArrays() {
+        assumeTrue(OpenSslChaCha20Poly1305.instance().isPresent(),
+                () -> "libcrypto unavailable: " + OpenSslChaCha20Poly1305.unavailableReason());
+        Aead o = OpenSslChaCha20Poly1305.instance().orElseThrow();
+        byte[] key = new byte[Aead.KEY_LEN];
+        byte[] src = new byte[100];
+        assertThrows(IndexOutOfBoundsException.class, () -> o.seal(key, 0, src, 0, 100, null, new byte[115], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.seal(key, 0, src, 1, 100, null, new byte[116], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.seal(new byte[31], 0, src, 0, 10, null, src, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.open(key, 0, src, 0, 100, null, new byte[83], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> o.open(key, 0, src, 50, 51, null, src, 0));
+        byte[] sealed = new byte[116];
+        assertEquals(116, o.seal(key, 0, src, 0, 100, null, sealed, 0));
+    }
+
+    /** Unforced, the default is OpenSSL when it loads and the JDK otherwise. */
+    @Test
+    void defaultBackendPrefersOpenSsl() {
+        String expected = OpenSslChaCha20Poly1305.instance().isPresent() ? "openssl" : "jdk";
+        if (System.getProperty(AeadSelection.PROPERTY) == null) {
+            assertEquals(expected, Aead.defaultBackend().name());
+        }
+        assertEquals(expected, AeadSelection.choose(null).aead().name());
+        assertEquals(expected, AeadSelection.choose("openssl").aead().name());
+        AeadSelection.Choice unknown = AeadSelection.choose("rot13");
+        assertEquals(expected, unknown.aead().name());
+        assertTrue(unknown.line().endsWith("ignored unknown veil.aead=rot13"), unknown.line());
+        assertTrue(AeadSelection.choose("").line().startsWith("veil: AEAD backend " + expected + " ("));
+    }
+
+    @Test
+    void propertyForcesABackend() {
+        assertEquals("jdk", AeadSelection.choose("jdk").aead().name());
+        assertEquals("bouncycastle", AeadSelection.choose(" bouncycastle ").aead().name());
+        assertEquals("veil: AEAD backend jdk (veil.aead=jdk)", AeadSelection.choose("jdk").line());
+    }
+
+    /** The self-test passes the real backends and catches one that leaves plaintext behind or seals wrongly. */
+    @Test
+    void selfTestTellsGoodBackendsFromBroken() {
+        assertNull(AeadSelection.selfTest(BcChaCha20Poly1305.INSTANCE));
+        OpenSslChaCha20Poly1305.instance().ifPresent(o -> assertNull(AeadSelection.selfTest(o)));
+        Aead leaky = new Aead() {
+            @Override public String name() { return "leaky"; }
+            @Override public int seal(byte[] k, long c, byte[] s, int so, int l, byte[] a, byte[] d, int o) {
+                return BcChaCha20Poly1305.INSTANCE.seal(k, c, s, so, l, a, d, o);
+            }
+            @Override public int open(byte[] k, long c, byte[] s, int so, int l, byte[] a, byte[] d, int o) {
+                int n = BcChaCha20Poly1305.INSTANCE.open(k, c, s, so, l, a, d, o);
+                if (n < 0) Arrays.fill(d, o, o + l - Aead.TAG_LEN, (byte) 1);
+                return n;
+            }
+        };
+        assertEquals("a tampered tag of 1 bytes was not refused", AeadSelection.selfTest(leaky));
+        Aead wrong = new Aead() {
+            @Override public String name() { return "wrong"; }
+            @Override public int seal(byte[] k, long c, byte[] s, int so, int l, byte[] a, byte[] d, int o) {
+                return BcChaCha20Poly1305.INSTANCE.seal(k, c + 1, s, so, l, a, d, o);
+            }
+            @Override public int open(byte[] k, long c, byte[] s, int so, int l, byte[] a, byte[] d, int o) {
+                return -1;
+            }
+        };
+        assertEquals("seal of 0 bytes differs from the JDK's", AeadSelection.selfTest(wrong));
     }
 }

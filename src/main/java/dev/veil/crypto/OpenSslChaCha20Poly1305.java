@@ -1,0 +1,268 @@
+package dev.veil.crypto;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.ref.Cleaner;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * {@link Aead} backed by OpenSSL's libcrypto ({@code libcrypto.so.3}, else {@code libcrypto.so}) through the FFM
+ * API: the EVP ChaCha20-Poly1305 cipher, no C code, no JNI. Present only when the library and every symbol load;
+ * {@link #instance()} says whether it is, {@link #unavailableReason()} why not. Loading never throws.
+ *
+ * <p>Thread-safe: each thread owns one {@code EVP_CIPHER_CTX}, made on its first call and re-keyed per packet; a
+ * {@link Cleaner} frees it when the thread's state is collected. Buffers are Java arrays passed to critical
+ * downcalls as heap segments, so nothing is copied; each thread also owns 16 bytes of native scratch for the nonce
+ * and OpenSSL's output length. Nothing is allocated per packet once the JIT has compiled the calls.
+ */
+public final class OpenSslChaCha20Poly1305 implements Aead {
+    private static final OpenSslChaCha20Poly1305 INSTANCE = new OpenSslChaCha20Poly1305();
+
+    private static final int EVP_CTRL_AEAD_GET_TAG = 0x10, EVP_CTRL_AEAD_SET_TAG = 0x11;
+    private static final ValueLayout.OfLong NONCE_COUNTER =
+        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int OUT_LEN_AT = 12;
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
+
+    /** One thread's cipher context and native scratch: nonce at [0, 12), output length at [12, 16). */
+    private static final class State {
+        final MemorySegment ctx = Lib.newContext();
+        final MemorySegment scratch = Arena.ofAuto().allocate(16, 8);
+        final MemorySegment nonce = scratch.asSlice(0, 12);
+        final MemorySegment outLen = scratch.asSlice(OUT_LEN_AT, 4);
+        boolean cipherSet;
+
+        State() {
+            MemorySegment c = ctx;
+            CLEANER.register(this, () -> Lib.freeContext(c));
+        }
+    }
+
+    private OpenSslChaCha20Poly1305() {}
+
+    /** The backend, when libcrypto and all its symbols loaded. */
+    public static Optional<Aead> instance() {
+        return Lib.REASON == null ? Optional.of(INSTANCE) : Optional.empty();
+    }
+
+    /** Why {@link #instance()} is empty, or null when it is not. */
+    public static String unavailableReason() {
+        return Lib.REASON;
+    }
+
+    /** libcrypto's version string, such as "OpenSSL 3.0.19 27 Jan 2026", or null when unavailable. */
+    static String version() {
+        return Lib.VERSION;
+    }
+
+    @Override
+    public String name() {
+        return "openssl";
+    }
+
+    @Override
+    public int seal(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        return seal(stateWithNonce(counter), key, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    @Override
+    public int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        return open(stateWithNonce(counter), key, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    /** The thread's state with WireGuard's nonce for counter in its scratch. */
+    private static State stateWithNonce(long counter) {
+        State s = STATE.get();
+        s.nonce.set(JAVA_INT, 0, 0);
+        s.nonce.set(NONCE_COUNTER, 4, counter);
+        return s;
+    }
+
+    /** {@link #seal} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
+    int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        State s = STATE.get();
+        MemorySegment.copy(MemorySegment.ofArray(nonce), 0, s.nonce, 0, 12);
+        return seal(s, key, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    /** {@link #open} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
+    int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        State s = STATE.get();
+        MemorySegment.copy(MemorySegment.ofArray(nonce), 0, s.nonce, 0, 12);
+        return open(s, key, src, srcOff, len, aad, dst, dstOff);
+    }
+
+    private static int seal(State s, byte[] key, byte[] src, int srcOff, int len, byte[] aad, byte[] dst,
+            int dstOff) {
+        // Slicing bounds-checks every range before OpenSSL touches it.
+        MemorySegment in = MemorySegment.ofArray(src).asSlice(srcOff, len);
+        MemorySegment out = MemorySegment.ofArray(dst).asSlice(dstOff, len + TAG_LEN);
+        try {
+            init(s, key, 1);
+            addAad(s, aad);
+            if (len > 0) check((int) Lib.UPDATE.invokeExact(s.ctx, out, s.outLen, in, len), "EVP_CipherUpdate");
+            check((int) Lib.FINAL.invokeExact(s.ctx, s.scratch, s.outLen), "EVP_CipherFinal_ex");
+            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, out.asSlice(len, TAG_LEN)),
+                "EVP_CTRL_AEAD_GET_TAG");
+        } catch (Throwable t) {
+            throw failure("seal", t);
+        }
+        return len + TAG_LEN;
+    }
+
+    private static int open(State s, byte[] key, byte[] src, int srcOff, int len, byte[] aad, byte[] dst,
+            int dstOff) {
+        if (len < TAG_LEN) return -1;
+        int n = len - TAG_LEN;
+        MemorySegment in = MemorySegment.ofArray(src).asSlice(srcOff, len);
+        MemorySegment out = MemorySegment.ofArray(dst).asSlice(dstOff, n);
+        int authentic;
+        try {
+            init(s, key, 0);
+            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, in.asSlice(n, TAG_LEN)),
+                "EVP_CTRL_AEAD_SET_TAG");
+            addAad(s, aad);
+            if (n > 0) check((int) Lib.UPDATE.invokeExact(s.ctx, out, s.outLen, in, n), "EVP_CipherUpdate");
+            authentic = (int) Lib.FINAL.invokeExact(s.ctx, s.scratch, s.outLen);
+        } catch (Throwable t) {
+            throw failure("open", t);
+        }
+        if (authentic > 0) return n;
+        // OpenSSL decrypts as it goes and checks the tag last: wipe the unauthenticated plaintext.
+        Arrays.fill(dst, dstOff, dstOff + n, (byte) 0);
+        return -1;
+    }
+
+    /** Keys the thread's context for one packet; the cipher is given once, later inits reuse it. */
+    private static void init(State s, byte[] key, int encrypt) throws Throwable {
+        MemorySegment k = MemorySegment.ofArray(key).asSlice(0, KEY_LEN);
+        MemorySegment cipher = s.cipherSet ? MemorySegment.NULL : Lib.CIPHER;
+        check((int) Lib.INIT.invokeExact(s.ctx, cipher, MemorySegment.NULL, k, s.nonce, encrypt), "EVP_CipherInit_ex");
+        s.cipherSet = true;
+    }
+
+    private static void addAad(State s, byte[] aad) throws Throwable {
+        if (aad == null || aad.length == 0) return;
+        check((int) Lib.UPDATE.invokeExact(s.ctx, MemorySegment.NULL, s.outLen, MemorySegment.ofArray(aad),
+            aad.length), "EVP_CipherUpdate (AAD)");
+    }
+
+    private static void check(int result, String call) {
+        if (result <= 0) throw new IllegalStateException(call + " failed");
+    }
+
+    private static RuntimeException failure(String op, Throwable t) {
+        if (t instanceof IndexOutOfBoundsException e) return e;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException("OpenSSL ChaCha20-Poly1305 " + op + " failed", t);
+    }
+
+    /** The libcrypto bindings; every field is null and {@link #REASON} says why when loading failed. */
+    private static final class Lib {
+        static final MethodHandle INIT, UPDATE, FINAL, CTRL, CTX_NEW, CTX_FREE;
+        static final MemorySegment CIPHER;
+        static final String VERSION, REASON;
+
+        static {
+            MethodHandle init = null, update = null, fin = null, ctrl = null, ctxNew = null, ctxFree = null;
+            MemorySegment cipher = null;
+            String version = null, reason = null;
+            try {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup lib = load();
+                Linker.Option critical = Linker.Option.critical(true);
+                init = linker.downcallHandle(find(lib, "EVP_CipherInit_ex"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical);
+                update = linker.downcallHandle(find(lib, "EVP_CipherUpdate"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical);
+                fin = linker.downcallHandle(find(lib, "EVP_CipherFinal_ex"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical);
+                ctrl = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_ctrl"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), critical);
+                ctxNew = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ADDRESS));
+                ctxFree = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ADDRESS));
+                cipher = fetchCipher(linker, lib);
+                MethodHandle versionOf = linker.downcallHandle(find(lib, "OpenSSL_version"),
+                    FunctionDescriptor.of(ADDRESS, JAVA_INT));
+                version = ((MemorySegment) versionOf.invokeExact(0)).reinterpret(256).getString(0);
+            } catch (Throwable t) {
+                reason = t.getMessage() != null ? t.getMessage() : t.toString();
+            }
+            boolean ok = reason == null;
+            INIT = ok ? init : null;
+            UPDATE = ok ? update : null;
+            FINAL = ok ? fin : null;
+            CTRL = ok ? ctrl : null;
+            CTX_NEW = ok ? ctxNew : null;
+            CTX_FREE = ok ? ctxFree : null;
+            CIPHER = ok ? cipher : null;
+            VERSION = ok ? version : null;
+            REASON = reason;
+        }
+
+        private Lib() {}
+
+        private static SymbolLookup load() {
+            try {
+                return SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global());
+            } catch (IllegalArgumentException e) {
+                try {
+                    return SymbolLookup.libraryLookup("libcrypto.so", Arena.global());
+                } catch (IllegalArgumentException again) {
+                    throw new IllegalStateException("libcrypto.so.3 and libcrypto.so not found", again);
+                }
+            }
+        }
+
+        private static MemorySegment find(SymbolLookup lib, String name) {
+            return lib.find(name).orElseThrow(() -> new IllegalStateException("libcrypto has no " + name));
+        }
+
+        /** The cipher, fetched once (OpenSSL 3), else the legacy constant (OpenSSL 1.1). */
+        private static MemorySegment fetchCipher(Linker linker, SymbolLookup lib) throws Throwable {
+            Optional<MemorySegment> fetch = lib.find("EVP_CIPHER_fetch");
+            MemorySegment cipher;
+            if (fetch.isPresent()) {
+                MethodHandle h = linker.downcallHandle(fetch.get(),
+                    FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+                cipher = (MemorySegment) h.invokeExact(MemorySegment.NULL,
+                    Arena.global().allocateFrom("ChaCha20-Poly1305"), MemorySegment.NULL);
+            } else {
+                MethodHandle h = linker.downcallHandle(find(lib, "EVP_chacha20_poly1305"),
+                    FunctionDescriptor.of(ADDRESS));
+                cipher = (MemorySegment) h.invokeExact();
+            }
+            if (cipher.equals(MemorySegment.NULL)) throw new IllegalStateException("libcrypto has no ChaCha20-Poly1305");
+            return cipher;
+        }
+
+        static MemorySegment newContext() {
+            try {
+                MemorySegment ctx = (MemorySegment) CTX_NEW.invokeExact();
+                if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("EVP_CIPHER_CTX_new returned NULL");
+                return ctx;
+            } catch (Throwable t) {
+                throw failure("context", t);
+            }
+        }
+
+        static void freeContext(MemorySegment ctx) {
+            try {
+                CTX_FREE.invokeExact(ctx);
+            } catch (Throwable t) {
+                throw failure("context free", t);
+            }
+        }
+    }
+}
