@@ -15,7 +15,10 @@ import java.lang.foreign.ValueLayout;
  * firewall mark (wg-quick's policy routing needs it) and the buffers are enlarged. Reads wait in poll(2) with an
  * eventfd so {@link #close()} wakes them, then drain what is ready up to the batch size.
  *
- * <p>One thread receives and one sends; {@link #close()} may come from any thread.
+ * <p>One thread receives and one sends; {@link #close()} may come from any thread. It waits for a receive in progress
+ * to return before it closes the descriptors: a poll(2) that its wake-up has not yet run looks the numbers up again,
+ * and once a new socket has taken them (the device's rebind opens one at once) it would find nothing ready and sleep
+ * on the old socket for ever.
  */
 public final class UdpTransport implements DatagramTransport {
     private static final int BUFFER_BYTES = 4 << 20;
@@ -29,7 +32,9 @@ public final class UdpTransport implements DatagramTransport {
     private final byte[] rxAddr = new byte[28];
     private final int[] rxAddrLen = new int[1];
     private final byte[] txAddr = new byte[28];
+    private final Object state = new Object();
     private volatile boolean closed;
+    private boolean receiving;  // guarded by state
 
     private UdpTransport(int fd, int wakeFd, boolean v6, int port) {
         this.fd = fd;
@@ -105,12 +110,23 @@ public final class UdpTransport implements DatagramTransport {
     @Override
     public int receive(PacketBatch batch) throws IOException {
         batch.clear();
-        while (!closed) {
-            int n = drain(batch);
-            if (n > 0) return n;
-            Libc.pollIn(fd, wakeFd, pollfds);
+        synchronized (state) {
+            if (closed) return -1;
+            receiving = true;
         }
-        return -1;
+        try {
+            while (!closed) {
+                int n = drain(batch);
+                if (n > 0) return n;
+                Libc.pollIn(fd, wakeFd, pollfds);
+            }
+            return -1;
+        } finally {
+            synchronized (state) {
+                receiving = false;
+                state.notifyAll();
+            }
+        }
     }
 
     private int drain(PacketBatch batch) throws IOException {
@@ -180,10 +196,21 @@ public final class UdpTransport implements DatagramTransport {
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        Libc.wake(wakeFd);
-        Libc.close(fd);
-        Libc.close(wakeFd);
+        synchronized (state) {
+            if (closed) return;
+            closed = true;
+            Libc.wake(wakeFd);
+            boolean interrupted = false;
+            while (receiving) {  // the wake makes it return at once
+                try {
+                    state.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            Libc.close(fd);
+            Libc.close(wakeFd);
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 }
