@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,9 @@ final class ShowCommand implements Callable<Integer> {
         String fwmark = s.device().get("fwmark");
         if (fwmark != null && !fwmark.equals("0")) b.append("  fwmark: 0x").append(Long.toHexString(Long.parseLong(fwmark))).append('\n');
         List<Map<String, List<String>>> peers = new ArrayList<>(s.peers());
-        peers.sort((x, y) -> Long.compare(handshake(s, y), handshake(s, x)));
+        // As wg: the latest handshake (seconds, then nanoseconds) first; a stable sort keeps ties in the device's order.
+        peers.sort(Comparator.comparingLong((Map<String, List<String>> p) -> handshake(s, p))
+            .thenComparingLong(p -> num(s.first(p, "last_handshake_time_nsec"))).reversed());
         if (!peers.isEmpty()) b.append('\n');
         for (int i = 0; i < peers.size(); i++) {
             Map<String, List<String>> p = peers.get(i);
