@@ -90,7 +90,8 @@ final class QuickRig implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
 
     private QuickRig() throws IOException, InterruptedException {
-        dir = Files.createTempDirectory("veil-quick", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        dir = Files.createTempDirectory("veil-quick",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         veil = new Peer('v', 235, 2);
         wgGo = new Peer('g', 236, 3);
         Hosts.must("ip", "netns", "add", hub);
@@ -98,7 +99,8 @@ final class QuickRig implements AutoCloseable {
         for (Peer p : List.of(veil, wgGo)) {
             String subnet = p == veil ? "235" : "236";
             Hosts.must("ip", "netns", "add", p.ns);
-            Hosts.must("ip", "link", "add", p.hubLink, "netns", hub, "type", "veth", "peer", "name", "vp" + suffix, "netns", p.ns);
+            Hosts.must("ip", "link", "add", p.hubLink, "netns", hub, "type", "veth",
+                "peer", "name", "vp" + suffix, "netns", p.ns);
             in(p.ns, "ip", "link", "set", "lo", "up");
             in(hub, "ip", "address", "add", "10." + subnet + "." + net + ".1/24", "dev", p.hubLink);
             in(hub, "ip", "address", "add", "fd00:" + subnet + ":" + net + "::1/64", "dev", p.hubLink, "nodad");
