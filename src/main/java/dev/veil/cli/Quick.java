@@ -53,6 +53,7 @@ final class Quick {
     WgConfig config;
     private Phase phase = Phase.IDLE;  // guarded by this
     private volatile boolean aborting;
+    private volatile Process hook;  // the hook running now, which a signal during up ends
     private boolean dnsSet;
 
     private Quick(Path file, String ifname, PrintStream err) {
@@ -153,8 +154,9 @@ final class Quick {
     }
 
     /**
-     * From a shutdown hook (SIGINT, SIGTERM): stops an {@link #up} in progress and waits (a minute at most) while it
-     * undoes itself; or takes down an interface that is up and not detached. Otherwise does nothing.
+     * From a shutdown hook (SIGINT, SIGTERM): stops an {@link #up} in progress, ending the hook it runs, and waits (a
+     * minute at most) while it undoes itself; or takes down an interface that is up and not detached. Otherwise does
+     * nothing.
      */
     void onSignal() {
         try {
@@ -162,6 +164,8 @@ final class Quick {
                 if (phase == Phase.IDLE) aborting = true;
                 if (phase == Phase.UP) {
                     aborting = true;
+                    Process running = hook;
+                    if (running != null) end(running);
                     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
                     while (phase == Phase.UP && System.nanoTime() < deadline) {
                         TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
@@ -372,9 +376,23 @@ final class Quick {
             String c = h.replace("%i", ifname);
             err.println("[#] " + c);
             Process p = new ProcessBuilder("bash", "-c", c).inheritIO().start();
-            int exit = p.waitFor();
+            hook = p;
+            if (aborting) end(p);
+            int exit;
+            try {
+                exit = p.waitFor();
+            } finally {
+                hook = null;
+            }
+            step();
             if (exit != 0) throw new UserError("hook failed (exit " + exit + "): " + c);
         }
+    }
+
+    /** Ends a hook and what it started, as Ctrl-C in a terminal does. */
+    private static void end(Process p) {
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
     }
 
     /** Echoes and runs a command, its output on stderr; a failure is a UserError. */

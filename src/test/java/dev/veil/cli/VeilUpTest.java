@@ -155,6 +155,34 @@ class VeilUpTest {
     }
 
     @Test
+    void aSignalDuringUpUndoesIt() throws Exception {
+        try (QuickRig rig = QuickRig.create()) {
+            String name = rig.name('i');
+            Path started = rig.dir.resolve("started");
+            Path conf = rig.config(name, rig.iface("Address = " + rig.hubTunnel4 + "/32", "PostUp = touch " + started
+                + "; sleep 120") + "[Peer]\nPublicKey = " + rig.veil.publicKey + "\nAllowedIPs = 0.0.0.0/0, ::/0\n");
+            Process veil = new ProcessBuilder("ip", "netns", "exec", rig.hub, QuickRig.VEIL.toString(), "up", conf.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(rig.dir.resolve("up.err").toFile()).start();
+            try {
+                assertTrue(QuickRig.await(120, () -> Files.exists(started) || !veil.isAlive()), "PostUp starts");
+                assertTrue(veil.isAlive(), Files.readString(rig.dir.resolve("up.err")));
+                assertTrue(rig.hub("ip", "rule", "show").contains("lookup 51820"), "the rules are in place");
+
+                veil.destroy();  // SIGTERM while PostUp runs
+                assertTrue(veil.waitFor(30, TimeUnit.SECONDS), "veil up ends");
+                String log = Files.readString(rig.dir.resolve("up.err"));
+                assertFalse(rig.exists(name), "the interface is deleted again: " + log);
+                for (String family : List.of("-4", "-6")) {
+                    assertFalse(rig.hub("ip", family, "rule", "show").contains("51820"), "the rules are gone: " + log);
+                }
+                assertTrue(QuickRig.await(20, () -> !Files.exists(UapiClient.socket(name))), "the daemon goes");
+            } finally {
+                veil.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void saveConfigWritesTheDeviceBackOnDown() throws Exception {
         try (QuickRig rig = QuickRig.create()) {
             String name = rig.name('s');
