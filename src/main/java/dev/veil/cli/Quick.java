@@ -1,5 +1,8 @@
 package dev.veil.cli;
 
+import static dev.veil.cli.Shell.onPath;
+import static dev.veil.cli.Shell.query;
+
 import dev.veil.config.Cidr;
 import dev.veil.config.ConfigException;
 import dev.veil.config.ConfigParser;
@@ -11,7 +14,6 @@ import dev.veil.config.WgConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,8 +29,8 @@ import java.util.regex.Pattern;
 /**
  * What {@code veil up} and {@code veil down} do, step for step as wg-quick does it on Linux: start the userspace
  * daemon, run the hooks, apply the {@code wg} keys over UAPI, add addresses, set the MTU (computed as wg-quick
- * does when unset), DNS through resolvconf, routes from AllowedIPs with wg-quick's fwmark policy routing for /0, and
- * SaveConfig on the way down. Each system command is echoed as {@code [#] command} on stderr. Operator mistakes
+ * does when unset), DNS through resolvconf, routes from AllowedIPs with wg-quick's fwmark policy routing and
+ * {@link Firewall} rules for /0, and SaveConfig on the way down. Each system command is echoed as {@code [#] command} on stderr. Operator mistakes
  * are {@link UserError}s. When {@code up} fails, or a signal interrupts it, it undoes what it did, as wg-quick's
  * trap does.
  *
@@ -48,6 +50,7 @@ final class Quick {
     static final List<Path> SEARCH = List.of(Path.of("/etc/veil"), Path.of("/etc/wireguard"));
 
     private final PrintStream err;
+    private final Shell sh;
     final Path file;
     final String ifname;
     WgConfig config;
@@ -55,11 +58,13 @@ final class Quick {
     private volatile boolean aborting;
     private volatile Process hook;  // the hook running now, which a signal during up ends
     private boolean dnsSet;
+    private boolean firewallSet;
 
     private Quick(Path file, String ifname, PrintStream err) {
         this.file = file;
         this.ifname = ifname;
         this.err = err;
+        this.sh = new Shell(err, this::step);
     }
 
     /** Finds the configuration: a bare name in /etc/veil then /etc/wireguard, or a path NAME.conf. */
@@ -100,7 +105,7 @@ final class Quick {
 
     /** The starter of {@code veil up}: bin/veil-userspace, which leaves the daemon running in the background. */
     Starter userspace(Path veilHome) {
-        return name -> cmd(veilHome.resolve("bin/veil-userspace").toString(), name);
+        return name -> sh.cmd(veilHome.resolve("bin/veil-userspace").toString(), name);
     }
 
     /**
@@ -122,7 +127,7 @@ final class Quick {
             String request = UapiSet.request(config, host -> InetAddress.getByName(host).getAddress());
             int errno = UapiClient.raw(ifname, request);
             if (errno != 0) throw new UserError("the device refused the configuration (errno " + errno + ")");
-            for (Cidr a : iface.addresses()) cmd("ip", family(a), "address", "add", a.toString(), "dev", ifname);
+            for (Cidr a : iface.addresses()) sh.cmd("ip", family(a), "address", "add", a.toString(), "dev", ifname);
             setMtuUp(iface);
             setDns(iface);
             List<Cidr> routes = new ArrayList<>();
@@ -197,7 +202,7 @@ final class Quick {
 
     private void setMtuUp(InterfaceSection iface) throws IOException, InterruptedException {
         if (iface.mtu().isPresent()) {
-            cmd("ip", "link", "set", "mtu", String.valueOf(iface.mtu().getAsInt()), "up", "dev", ifname);
+            sh.cmd("ip", "link", "set", "mtu", String.valueOf(iface.mtu().getAsInt()), "up", "dev", ifname);
             return;
         }
         int mtu = Integer.MAX_VALUE;
@@ -212,7 +217,7 @@ final class Quick {
             mtu = routeMtu(query("ip", "route", "show", "default").lines().findFirst().orElse(""));
         }
         if (mtu <= 0 || mtu == Integer.MAX_VALUE) mtu = 1500;
-        cmd("ip", "link", "set", "mtu", String.valueOf(mtu - 80), "up", "dev", ifname);
+        sh.cmd("ip", "link", "set", "mtu", String.valueOf(mtu - 80), "up", "dev", ifname);
     }
 
     /** The MTU a route line names, or its device's MTU; MAX_VALUE when neither is known. */
@@ -236,9 +241,8 @@ final class Quick {
         StringBuilder in = new StringBuilder();
         for (String d : iface.dns()) in.append("nameserver ").append(d).append('\n');
         if (!iface.dnsSearch().isEmpty()) in.append("search ").append(String.join(" ", iface.dnsSearch())).append('\n');
-        err.println("[#] resolvconf -a " + ifname + " -m 0 -x");
-        Run r = run(List.of("resolvconf", "-a", ifname, "-m", "0", "-x"), in.toString());
-        if (r.exit() != 0) throw new UserError("resolvconf failed: " + r.output().strip());
+        String[] c = {"resolvconf", "-a", ifname, "-m", "0", "-x"};
+        if (sh.feed(in.toString(), String.join(" ", c), c) != 0) throw new UserError("resolvconf failed");
         dnsSet = true;
     }
 
@@ -247,11 +251,11 @@ final class Quick {
         String fam = prefix.contains(":") ? "-6" : "-4";
         if (table.equals("off")) return;
         if (!table.equals("auto")) {
-            cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", table);
+            sh.cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", table);
         } else if (prefix.endsWith("/0")) {
             addDefault(prefix, fam);
         } else if (query("ip", fam, "route", "show", "dev", ifname, "match", prefix).isBlank()) {
-            cmd("ip", fam, "route", "add", prefix, "dev", ifname);
+            sh.cmd("ip", fam, "route", "add", prefix, "dev", ifname);
         }
     }
 
@@ -268,12 +272,14 @@ final class Quick {
             if (errno != 0) throw new UserError("setting fwmark failed (errno " + errno + ")");
         }
         String t = String.valueOf(table);
-        cmd("ip", fam, "rule", "add", "not", "fwmark", t, "table", t);
-        cmd("ip", fam, "rule", "add", "table", "main", "suppress_prefixlength", "0");
-        cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", t);
+        sh.cmd("ip", fam, "rule", "add", "not", "fwmark", t, "table", t);
+        sh.cmd("ip", fam, "rule", "add", "table", "main", "suppress_prefixlength", "0");
+        sh.cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", t);
         if (fam.equals("-4") && !query("sysctl", "-n", "net.ipv4.conf.all.src_valid_mark").strip().equals("1")) {
-            cmd("sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1");
+            sh.cmd("sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1");
         }
+        firewallSet = true;
+        Firewall.add(sh, err, ifname, fam, table);
     }
 
     private long fwmark() throws IOException {
@@ -287,7 +293,7 @@ final class Quick {
 
     // ---- down ---------------------------------------------------------------------------------------------------
 
-    /** Takes the interface down: PreDown, SaveConfig, deletion (which stops the daemon), DNS, PostDown. */
+    /** Takes the interface down: PreDown, SaveConfig, deletion (which stops the daemon), DNS, firewall, PostDown. */
     void down() throws IOException, InterruptedException {
         if (!Files.exists(UapiClient.socket(ifname))) throw new UserError("`" + ifname + "' is not a WireGuard interface");
         InterfaceSection iface = config == null ? InterfaceSection.EMPTY : config.iface();
@@ -295,16 +301,18 @@ final class Quick {
         if (iface.saveConfig() && file != null) saveConfig();
         delIf(iface);
         awaitGone();
-        if (!iface.dns().isEmpty() && onPath("resolvconf")) cmdQuiet("resolvconf", "-d", ifname, "-f");
+        if (!iface.dns().isEmpty() && onPath("resolvconf")) sh.cmdQuiet("resolvconf", "-d", ifname, "-f");
+        Firewall.remove(sh, ifname);
         hooks(iface.postDown());
     }
 
     /**
-     * wg-quick's del_if: the DNS that this {@link #up} set, the policy routing rules of a /0 route (Table unset or
-     * auto), then the interface.
+     * wg-quick's del_if: the DNS and firewall rules that this {@link #up} set, the policy routing rules of a /0 route
+     * (Table unset or auto), then the interface.
      */
     private void delIf(InterfaceSection iface) throws IOException, InterruptedException {
-        if (dnsSet) cmdQuiet("resolvconf", "-d", ifname, "-f");
+        if (dnsSet) sh.cmdQuiet("resolvconf", "-d", ifname, "-f");
+        if (firewallSet) Firewall.remove(sh, ifname);
         long table = 0;
         boolean hasDefault = false;
         if (Files.exists(UapiClient.socket(ifname))) {
@@ -316,14 +324,14 @@ final class Quick {
         if (iface.table().orElse("auto").equals("auto") && table != 0 && hasDefault) {
             for (String fam : List.of("-4", "-6")) {
                 while (query("ip", fam, "rule", "show").contains("lookup " + table)) {
-                    if (cmdQuiet("ip", fam, "rule", "delete", "table", String.valueOf(table)) != 0) break;
+                    if (sh.cmdQuiet("ip", fam, "rule", "delete", "table", String.valueOf(table)) != 0) break;
                 }
                 while (query("ip", fam, "rule", "show").contains("from all lookup main suppress_prefixlength 0")) {
-                    if (cmdQuiet("ip", fam, "rule", "delete", "table", "main", "suppress_prefixlength", "0") != 0) break;
+                    if (sh.cmdQuiet("ip", fam, "rule", "delete", "table", "main", "suppress_prefixlength", "0") != 0) break;
                 }
             }
         }
-        cmdQuiet("ip", "link", "delete", "dev", ifname);
+        sh.cmdQuiet("ip", "link", "delete", "dev", ifname);
     }
 
     /** Waits (10 s at most) for the daemon to notice the deletion and remove its socket. */
@@ -395,21 +403,6 @@ final class Quick {
         p.destroy();
     }
 
-    /** Echoes and runs a command, its output on stderr; a failure is a UserError. */
-    private void cmd(String... c) throws IOException, InterruptedException {
-        step();
-        int exit = cmdQuiet(c);
-        if (exit != 0) throw new UserError(String.join(" ", c) + " failed (exit " + exit + ")");
-    }
-
-    /** Echoes and runs a command, its output on stderr; returns its exit code. */
-    private int cmdQuiet(String... c) throws IOException, InterruptedException {
-        err.println("[#] " + String.join(" ", c));
-        Run r = run(List.of(c), null);
-        err.print(r.output());
-        return r.exit();
-    }
-
     private static String family(Cidr c) {
         return c.address().length == 16 ? "-6" : "-4";
     }
@@ -422,40 +415,5 @@ final class Quick {
             a[i] &= (byte) (0xff << (8 - keep));
         }
         return new Cidr(a, c.length()).toString();
-    }
-
-    static boolean onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, command))) return true;
-        }
-        return false;
-    }
-
-    record Run(int exit, String output) {}
-
-    /** Runs a command with {@code stdin} (or none); returns its exit code and its output and errors together. */
-    static Run run(List<String> command, String stdin) throws IOException, InterruptedException {
-        Process p = start(new ProcessBuilder(command).redirectErrorStream(true));
-        if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.waitFor(), out);
-    }
-
-    /** A command's standard output, its errors thrown away as wg-quick's {@code 2>/dev/null} does. */
-    static String query(String... command) throws IOException, InterruptedException {
-        Process p = start(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
-    }
-
-    private static Process start(ProcessBuilder pb) {
-        try {
-            return pb.start();
-        } catch (IOException e) {
-            throw new UserError("cannot run " + pb.command().get(0) + ": " + e.getMessage());
-        }
     }
 }

@@ -140,6 +140,16 @@ class VeilUpTest {
                 assertTrue(rig.hub("ip", family, "route", "show", "table", "51820").contains("default dev " + name));
             }
             assertTrue(rig.hub("ip", "-o", "link", "show", "dev", name).contains(" mtu 1420 "), "1500 (the veth) - 80");
+            boolean nft = Shell.onPath("nft");
+            if (nft) {
+                String tables = rig.hub("nft", "list", "tables");
+                assertTrue(tables.contains("table ip wg-quick-" + name) && tables.contains("table ip6 wg-quick-" + name),
+                    "wg-quick's firewall tables: " + tables);
+                String rules = rig.hub("nft", "list", "table", "ip", "wg-quick-" + name);
+                assertTrue(rules.contains("ip daddr " + rig.hubTunnel4 + " fib saddr type != local drop"), rules);
+            } else {
+                System.out.println("VeilUpTest: nft is not installed; the firewall tables are not checked");
+            }
             // The tunnel's own datagrams carry the mark, so they leave by the veth and not back into the tunnel.
             assertTrue(rig.ping(rig.veil.tunnel4), "ping over the default route");
             assertTrue(rig.ping(rig.veil.tunnel6), "ping over the IPv6 default route");
@@ -151,6 +161,7 @@ class VeilUpTest {
                 assertFalse(rules.contains("51820") || rules.contains("0xca6c"), rules);
                 assertFalse(rules.contains("suppress_prefixlength"), rules);
             }
+            if (nft) assertFalse(rig.hub("nft", "list", "tables").contains("wg-quick-" + name), "the tables are gone");
         }
     }
 
@@ -175,6 +186,7 @@ class VeilUpTest {
                 for (String family : List.of("-4", "-6")) {
                     assertFalse(rig.hub("ip", family, "rule", "show").contains("51820"), "the rules are gone: " + log);
                 }
+                if (Shell.onPath("nft")) assertFalse(rig.hub("nft", "list", "tables").contains("wg-quick-"), log);
                 assertTrue(QuickRig.await(20, () -> !Files.exists(UapiClient.socket(name))), "the daemon goes");
             } finally {
                 veil.destroyForcibly();
