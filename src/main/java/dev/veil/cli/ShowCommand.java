@@ -27,13 +27,16 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> names = name == null || name.equals("all") ? UapiClient.interfaces() : List.of(name);
+        boolean every = name == null || name.equals("all");
+        List<String> names = every ? UapiClient.interfaces() : List.of(name);
         List<UapiClient.Status> all = new ArrayList<>();
         for (String n : names) {
             try {
                 all.add(UapiClient.get(n));
             } catch (IOException e) {
-                throw new UserError("show: " + e.getMessage());
+                if (!every) throw new UserError("show: " + e.getMessage());
+                // As wg show all: a stale socket (a daemon that died) is reported and skipped.
+                System.err.println("Unable to access interface " + n + ": " + e.getMessage());
             }
         }
         PrintStream out = System.out;
@@ -43,7 +46,7 @@ final class ShowCommand implements Callable<Integer> {
             if (i > 0) out.println();
             out.print(text(all.get(i), now));
         }
-        return 0;
+        return all.isEmpty() && !names.isEmpty() ? 1 : 0;
     }
 
     /** The wg show text of one interface, at unix time {@code now}. */

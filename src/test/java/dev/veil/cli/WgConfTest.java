@@ -6,6 +6,9 @@ import dev.veil.config.ConfigParser;
 import dev.veil.config.PeerSection;
 import dev.veil.config.WgConfig;
 import dev.veil.interop.Hosts;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -15,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code wg setconf}, {@code showconf} and {@code syncconf} against a Veil daemon started by bin/veil-userspace, with
  * wireguard-go given the same files as the reference: what showconf prints back must parse to the configuration set,
- * on both. Needs root, ip, wg and wireguard-go.
+ * on both. And {@code veil show} of all interfaces when one socket is stale. Needs root, ip, wg and wireguard-go.
  */
 class WgConfTest {
     @Test
@@ -48,6 +51,22 @@ class WgConfTest {
                 assertEquals(expected, onWgGo, step[0] + " on wireguard-go (the reference)");
                 assertEquals(expected, onVeil, step[0] + " on Veil");
             }
+        }
+    }
+
+    @Test
+    void showAllReportsAStaleSocketAndShowsTheRest() throws Exception {
+        try (QuickRig rig = QuickRig.create()) {
+            String live = rig.name('l'), stale = rig.name('z');
+            QuickRig.in(rig.veil.ns, Hosts.VEIL, live);
+            try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                dead.bind(UnixDomainSocketAddress.of(UapiClient.socket(stale)));
+            }  // the file stays, nobody listens: a daemon that died
+            QuickRig.Exec show = QuickRig.exec(List.of("ip", "netns", "exec", rig.veil.ns, QuickRig.VEIL.toString(), "show"),
+                null, java.util.Map.of());
+            assertEquals(0, show.exit(), show.all());
+            assertTrue(show.err().contains("Unable to access interface " + stale + ": "), show.err());
+            assertTrue(show.out().contains("interface: " + live + "\n"), show.out());
         }
     }
 
