@@ -83,7 +83,13 @@ final class Quick {
         }
         Matcher m = FILE.matcher(f.toString());
         if (!m.find()) throw new UserError("the config file must be a valid interface name, followed by .conf: " + f);
-        return new Quick(f.toAbsolutePath().normalize(), m.group(2), err);
+        try {
+            // The name comes from the path given, the file is the one it links to (wg-quick's readlink -f), so that
+            // SaveConfig rewrites the file and not the link.
+            return new Quick(f.toRealPath(), m.group(2), err);
+        } catch (IOException e) {
+            throw new UserError("`" + arg + "': " + e.getMessage());
+        }
     }
 
     /** Parses the file, warning as wg-quick does when others may read it. */

@@ -202,14 +202,17 @@ class VeilUpTest {
             Path conf = rig.config(name, rig.iface("Address = " + rig.hubTunnel4 + "/24", "SaveConfig = true", hook)
                 + rig.veil.section(rig.veil.underlay4 + ":51820"));
             Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r-----"));
-            QuickRig.Exec up = rig.veilInHub("up", conf.toString());
+            Path link = Files.createDirectory(rig.dir.resolve("links")).resolve(name + ".conf");
+            Files.createSymbolicLink(link, conf);  // used through a link, as /etc/wireguard often is
+            QuickRig.Exec up = rig.veilInHub("up", link.toString());
             assertEquals(0, up.exit(), up.all());
             String added = QuickRig.publicOf(QuickRig.newKey());
             rig.hub("wg", "set", name, "peer", added, "allowed-ips", "10.240." + rig.net + ".0/24",
                 "endpoint", "10.235." + rig.net + ".9:51820");
-            QuickRig.Exec down = rig.veilInHub("down", conf.toString());
+            QuickRig.Exec down = rig.veilInHub("down", link.toString());
             assertEquals(0, down.exit(), down.all());
 
+            assertTrue(Files.isSymbolicLink(link), "the link stays a link; the file it names is rewritten");
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(conf)));
             WgConfig saved = ConfigParser.parse(conf);
             assertTrue(saved.iface().saveConfig());
