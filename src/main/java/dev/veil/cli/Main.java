@@ -1,5 +1,6 @@
 package dev.veil.cli;
 
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,7 +22,10 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code. User errors print one line, never a stack trace. */
+    /**
+     * Runs the command line and returns the exit code. User errors and I/O errors (a socket, a file) print one line,
+     * never a stack trace.
+     */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -30,8 +34,9 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
-            if (ex instanceof UserError u) {
-                cmd.getErr().println("veil: " + u.getMessage());
+            if (ex instanceof UserError || ex instanceof IOException) {
+                String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+                cmd.getErr().println("veil: " + message.replace('\n', ' '));
                 return 1;
             }
             throw ex;

@@ -1,5 +1,8 @@
 package dev.veil.cli;
 
+import static dev.veil.cli.Shell.onPath;
+import static dev.veil.cli.Shell.query;
+
 import dev.veil.config.Cidr;
 import dev.veil.config.ConfigException;
 import dev.veil.config.ConfigParser;
@@ -11,7 +14,6 @@ import dev.veil.config.WgConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,24 +29,42 @@ import java.util.regex.Pattern;
 /**
  * What {@code veil up} and {@code veil down} do, step for step as wg-quick does it on Linux: start the userspace
  * daemon, run the hooks, apply the {@code wg} keys over UAPI, add addresses, set the MTU (computed as wg-quick
- * does when unset), DNS through resolvconf, routes from AllowedIPs with wg-quick's fwmark policy routing for /0, and
- * SaveConfig on the way down. Each system command is echoed as {@code [#] command} on stderr. Operator mistakes
- * are {@link UserError}s. Not thread-safe; one per command.
+ * does when unset), DNS through resolvconf, routes from AllowedIPs with wg-quick's fwmark policy routing and
+ * {@link Firewall} rules for /0, and SaveConfig on the way down. Each system command is echoed as {@code [#] command} on stderr. Operator mistakes
+ * are {@link UserError}s. When {@code up} fails, or a signal interrupts it, it undoes what it did, as wg-quick's
+ * trap does.
+ *
+ * <p>One per command. {@link #up} and {@link #down} run on one thread; {@link #onSignal} comes from a shutdown hook.
  */
 final class Quick {
+    /** Starts the daemon that creates the interface (bin/veil-userspace, or one in this JVM). */
+    @FunctionalInterface
+    interface Starter {
+        void start(String ifname) throws IOException, InterruptedException;
+    }
+
+    private enum Phase { IDLE, UP, RUNNING, DOWN, DONE }
+
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_=+.-]{1,15}");
     private static final Pattern FILE = Pattern.compile("(^|/)([a-zA-Z0-9_=+.-]{1,15})\\.conf$");
     static final List<Path> SEARCH = List.of(Path.of("/etc/veil"), Path.of("/etc/wireguard"));
 
     private final PrintStream err;
+    private final Shell sh;
     final Path file;
     final String ifname;
     WgConfig config;
+    private Phase phase = Phase.IDLE;  // guarded by this
+    private volatile boolean aborting;
+    private volatile Process hook;  // the hook running now, which a signal during up ends
+    private boolean dnsSet;
+    private boolean firewallSet;
 
     private Quick(Path file, String ifname, PrintStream err) {
         this.file = file;
         this.ifname = ifname;
         this.err = err;
+        this.sh = new Shell(err, this::step);
     }
 
     /** Finds the configuration: a bare name in /etc/veil then /etc/wireguard, or a path NAME.conf. */
@@ -63,7 +83,13 @@ final class Quick {
         }
         Matcher m = FILE.matcher(f.toString());
         if (!m.find()) throw new UserError("the config file must be a valid interface name, followed by .conf: " + f);
-        return new Quick(f.toAbsolutePath().normalize(), m.group(2), err);
+        try {
+            // The name comes from the path given, the file is the one it links to (wg-quick's readlink -f), so that
+            // SaveConfig rewrites the file and not the link.
+            return new Quick(f.toRealPath(), m.group(2), err);
+        } catch (IOException e) {
+            throw new UserError("`" + arg + "': " + e.getMessage());
+        }
     }
 
     /** Parses the file, warning as wg-quick does when others may read it. */
@@ -83,19 +109,31 @@ final class Quick {
 
     // ---- up -----------------------------------------------------------------------------------------------------
 
-    /** Brings the interface up; on failure, deletes it again. */
-    void up(Path veilHome) throws IOException, InterruptedException {
-        if (run(List.of("ip", "link", "show", "dev", ifname), false).exit() == 0) {
-            throw new UserError("`" + ifname + "' already exists");
+    /** The starter of {@code veil up}: bin/veil-userspace, which leaves the daemon running in the background. */
+    Starter userspace(Path veilHome) {
+        return name -> sh.cmd(veilHome.resolve("bin/veil-userspace").toString(), name);
+    }
+
+    /**
+     * Brings the interface up. On failure, or when {@link #onSignal} interrupts it, it takes away the policy routing
+     * rules and the interface again and throws. Afterwards a signal takes the interface down until {@link #detach}.
+     */
+    void up(Starter starter) throws IOException, InterruptedException {
+        if (!query("ip", "link", "show", "dev", ifname).isBlank()) throw new UserError("`" + ifname + "' already exists");
+        synchronized (this) {
+            phase = Phase.UP;
         }
         InterfaceSection iface = config.iface();
-        cmd("veil-userspace", veilHome.resolve("bin/veil-userspace").toString(), ifname);
         try {
+            step();
+            starter.start(ifname);
             hooks(iface.preUp());
+            step();
+            err.println("[#] wg setconf " + ifname + " (the wg keys of " + file + ", over UAPI)");
             String request = UapiSet.request(config, host -> InetAddress.getByName(host).getAddress());
             int errno = UapiClient.raw(ifname, request);
             if (errno != 0) throw new UserError("the device refused the configuration (errno " + errno + ")");
-            for (Cidr a : iface.addresses()) cmd("ip", family(a), "address", "add", a.toString(), "dev", ifname);
+            for (Cidr a : iface.addresses()) sh.cmd("ip", family(a), "address", "add", a.toString(), "dev", ifname);
             setMtuUp(iface);
             setDns(iface);
             List<Cidr> routes = new ArrayList<>();
@@ -103,15 +141,74 @@ final class Quick {
             routes.sort(Comparator.comparingInt(Cidr::length).reversed());
             for (Cidr r : routes) addRoute(iface, masked(r));
             hooks(iface.postUp());
+            synchronized (this) {
+                step();
+                enter(Phase.RUNNING);
+            }
         } catch (IOException | InterruptedException | RuntimeException e) {
-            run(List.of("ip", "link", "delete", "dev", ifname), true);
+            try {
+                delIf(iface);
+            } catch (IOException | RuntimeException cleanup) {
+                err.println("[!] undoing " + ifname + ": " + cleanup.getMessage());
+            } finally {
+                enter(Phase.DONE);
+            }
             throw e;
         }
     }
 
+    /** A signal no longer takes the interface down: {@code veil up} has done its job and returns. */
+    void detach() {
+        synchronized (this) {
+            if (phase == Phase.RUNNING) phase = Phase.DONE;
+        }
+    }
+
+    /**
+     * From a shutdown hook (SIGINT, SIGTERM): stops an {@link #up} in progress, ending the hook it runs, and waits (a
+     * minute at most) while it undoes itself; or takes down an interface that is up and not detached. Otherwise does
+     * nothing.
+     */
+    void onSignal() {
+        try {
+            synchronized (this) {
+                if (phase == Phase.IDLE) aborting = true;
+                if (phase == Phase.UP) {
+                    aborting = true;
+                    Process running = hook;
+                    if (running != null) end(running);
+                    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+                    while (phase == Phase.UP && System.nanoTime() < deadline) {
+                        TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
+                    }
+                    return;
+                }
+                if (phase != Phase.RUNNING) return;
+                phase = Phase.DOWN;
+            }
+            down();
+        } catch (IOException | RuntimeException e) {
+            err.println("veil: taking down " + ifname + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            enter(Phase.DONE);
+        }
+    }
+
+    private synchronized void enter(Phase next) {
+        phase = next;
+        notifyAll();
+    }
+
+    /** Throws when a signal asked {@link #up} to stop; checked before each command. */
+    private void step() {
+        if (aborting) throw new UserError("interrupted; taking " + ifname + " down again");
+    }
+
     private void setMtuUp(InterfaceSection iface) throws IOException, InterruptedException {
         if (iface.mtu().isPresent()) {
-            cmd("ip", "link", "set", "mtu", String.valueOf(iface.mtu().getAsInt()), "up", "dev", ifname);
+            sh.cmd("ip", "link", "set", "mtu", String.valueOf(iface.mtu().getAsInt()), "up", "dev", ifname);
             return;
         }
         int mtu = Integer.MAX_VALUE;
@@ -120,14 +217,13 @@ final class Quick {
             String ep = s.first(p, "endpoint");
             if (ep == null) continue;
             String host = ep.substring(0, ep.lastIndexOf(':')).replace("[", "").replace("]", "");
-            mtu = Math.min(mtu, routeMtu(run(List.of("ip", "route", "get", host), false).output()));
+            mtu = Math.min(mtu, routeMtu(query("ip", "route", "get", host)));
         }
         if (mtu == Integer.MAX_VALUE) {
-            String def = run(List.of("ip", "route", "show", "default"), false).output();
-            mtu = routeMtu(def.isBlank() ? "" : def.lines().findFirst().orElse(""));
+            mtu = routeMtu(query("ip", "route", "show", "default").lines().findFirst().orElse(""));
         }
         if (mtu <= 0 || mtu == Integer.MAX_VALUE) mtu = 1500;
-        cmd("ip", "link", "set", "mtu", String.valueOf(mtu - 80), "up", "dev", ifname);
+        sh.cmd("ip", "link", "set", "mtu", String.valueOf(mtu - 80), "up", "dev", ifname);
     }
 
     /** The MTU a route line names, or its device's MTU; MAX_VALUE when neither is known. */
@@ -136,7 +232,7 @@ final class Quick {
         if (m.find()) return Integer.parseInt(m.group(1));
         Matcher d = Pattern.compile("dev (\\S+)").matcher(route);
         if (d.find()) {
-            Matcher lm = Pattern.compile("mtu (\\d+)").matcher(run(List.of("ip", "link", "show", "dev", d.group(1)), false).output());
+            Matcher lm = Pattern.compile("mtu (\\d+)").matcher(query("ip", "link", "show", "dev", d.group(1)));
             if (lm.find()) return Integer.parseInt(lm.group(1));
         }
         return Integer.MAX_VALUE;
@@ -151,9 +247,9 @@ final class Quick {
         StringBuilder in = new StringBuilder();
         for (String d : iface.dns()) in.append("nameserver ").append(d).append('\n');
         if (!iface.dnsSearch().isEmpty()) in.append("search ").append(String.join(" ", iface.dnsSearch())).append('\n');
-        err.println("[#] resolvconf -a " + ifname + " -m 0 -x");
-        Run r = run(List.of("resolvconf", "-a", ifname, "-m", "0", "-x"), false, in.toString());
-        if (r.exit() != 0) throw new UserError("resolvconf failed: " + r.output().strip());
+        String[] c = {"resolvconf", "-a", ifname, "-m", "0", "-x"};
+        if (sh.feed(in.toString(), String.join(" ", c), c) != 0) throw new UserError("resolvconf failed");
+        dnsSet = true;
     }
 
     private void addRoute(InterfaceSection iface, String prefix) throws IOException, InterruptedException {
@@ -161,11 +257,11 @@ final class Quick {
         String fam = prefix.contains(":") ? "-6" : "-4";
         if (table.equals("off")) return;
         if (!table.equals("auto")) {
-            cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", table);
+            sh.cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", table);
         } else if (prefix.endsWith("/0")) {
             addDefault(prefix, fam);
-        } else if (run(List.of("ip", fam, "route", "show", "dev", ifname, "match", prefix), false).output().isBlank()) {
-            cmd("ip", fam, "route", "add", prefix, "dev", ifname);
+        } else if (query("ip", fam, "route", "show", "dev", ifname, "match", prefix).isBlank()) {
+            sh.cmd("ip", fam, "route", "add", prefix, "dev", ifname);
         }
     }
 
@@ -173,8 +269,8 @@ final class Quick {
         long table = fwmark();
         if (table == 0) {
             table = 51820;
-            while (!run(List.of("ip", "-4", "route", "show", "table", String.valueOf(table)), false).output().isBlank()
-                || !run(List.of("ip", "-6", "route", "show", "table", String.valueOf(table)), false).output().isBlank()) {
+            while (!query("ip", "-4", "route", "show", "table", String.valueOf(table)).isBlank()
+                || !query("ip", "-6", "route", "show", "table", String.valueOf(table)).isBlank()) {
                 table++;
             }
             err.println("[#] wg set " + ifname + " fwmark " + table);
@@ -182,42 +278,66 @@ final class Quick {
             if (errno != 0) throw new UserError("setting fwmark failed (errno " + errno + ")");
         }
         String t = String.valueOf(table);
-        cmd("ip", fam, "rule", "add", "not", "fwmark", t, "table", t);
-        cmd("ip", fam, "rule", "add", "table", "main", "suppress_prefixlength", "0");
-        cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", t);
-        if (fam.equals("-4")) cmd("sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1");
+        sh.cmd("ip", fam, "rule", "add", "not", "fwmark", t, "table", t);
+        sh.cmd("ip", fam, "rule", "add", "table", "main", "suppress_prefixlength", "0");
+        sh.cmd("ip", fam, "route", "add", prefix, "dev", ifname, "table", t);
+        if (fam.equals("-4") && !query("sysctl", "-n", "net.ipv4.conf.all.src_valid_mark").strip().equals("1")) {
+            sh.cmd("sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1");
+        }
+        firewallSet = true;
+        Firewall.add(sh, err, ifname, fam, table);
     }
 
     private long fwmark() throws IOException {
-        String v = UapiClient.get(ifname).device().get("fwmark");
+        return fwmarkOf(UapiClient.get(ifname));
+    }
+
+    private static long fwmarkOf(UapiClient.Status s) {
+        String v = s.device().get("fwmark");
         return v == null ? 0 : Long.parseLong(v);
     }
 
     // ---- down ---------------------------------------------------------------------------------------------------
 
-    /** Takes the interface down: PreDown, SaveConfig, deletion (which stops the daemon), DNS, PostDown. */
+    /** Takes the interface down: PreDown, SaveConfig, deletion (which stops the daemon), DNS, firewall, PostDown. */
     void down() throws IOException, InterruptedException {
         if (!Files.exists(UapiClient.socket(ifname))) throw new UserError("`" + ifname + "' is not a WireGuard interface");
         InterfaceSection iface = config == null ? InterfaceSection.EMPTY : config.iface();
         hooks(iface.preDown());
         if (iface.saveConfig() && file != null) saveConfig();
-        long table = fwmark();
-        boolean hasDefault = UapiClient.get(ifname).peers().stream()
-            .flatMap(p -> p.getOrDefault("allowed_ip", List.of()).stream()).anyMatch(a -> a.endsWith("/0"));
+        delIf(iface);
+        awaitGone();
+        if (!iface.dns().isEmpty() && onPath("resolvconf")) sh.cmdQuiet("resolvconf", "-d", ifname, "-f");
+        Firewall.remove(sh, ifname);
+        hooks(iface.postDown());
+    }
+
+    /**
+     * wg-quick's del_if: the DNS and firewall rules that this {@link #up} set, the policy routing rules of a /0 route
+     * (Table unset or auto), then the interface.
+     */
+    private void delIf(InterfaceSection iface) throws IOException, InterruptedException {
+        if (dnsSet) sh.cmdQuiet("resolvconf", "-d", ifname, "-f");
+        if (firewallSet) Firewall.remove(sh, ifname);
+        long table = 0;
+        boolean hasDefault = false;
+        if (Files.exists(UapiClient.socket(ifname))) {
+            UapiClient.Status s = UapiClient.get(ifname);
+            table = fwmarkOf(s);
+            hasDefault = s.peers().stream().flatMap(p -> p.getOrDefault("allowed_ip", List.of()).stream())
+                .anyMatch(a -> a.endsWith("/0"));
+        }
         if (iface.table().orElse("auto").equals("auto") && table != 0 && hasDefault) {
             for (String fam : List.of("-4", "-6")) {
-                while (run(List.of("ip", fam, "rule", "show"), false).output().contains("lookup " + table)) {
-                    if (cmdQuiet("ip", fam, "rule", "delete", "table", String.valueOf(table)) != 0) break;
+                while (query("ip", fam, "rule", "show").contains("lookup " + table)) {
+                    if (sh.cmdQuiet("ip", fam, "rule", "delete", "table", String.valueOf(table)) != 0) break;
                 }
-                while (run(List.of("ip", fam, "rule", "show"), false).output().contains("from all lookup main suppress_prefixlength 0")) {
-                    if (cmdQuiet("ip", fam, "rule", "delete", "table", "main", "suppress_prefixlength", "0") != 0) break;
+                while (query("ip", fam, "rule", "show").contains("from all lookup main suppress_prefixlength 0")) {
+                    if (sh.cmdQuiet("ip", fam, "rule", "delete", "table", "main", "suppress_prefixlength", "0") != 0) break;
                 }
             }
         }
-        cmd("ip", "link", "delete", "dev", ifname);
-        awaitGone();
-        if (!iface.dns().isEmpty() && onPath("resolvconf")) cmdQuiet("resolvconf", "-d", ifname, "-f");
-        hooks(iface.postDown());
+        sh.cmdQuiet("ip", "link", "delete", "dev", ifname);
     }
 
     /** Waits (10 s at most) for the daemon to notice the deletion and remove its socket. */
@@ -232,14 +352,14 @@ final class Quick {
         UapiClient.Status s = UapiClient.get(ifname);
         InterfaceSection old = config.iface();
         List<String> addrs = new ArrayList<>();
-        Matcher m = Pattern.compile("inet6? (\\S+)").matcher(run(List.of("ip", "-o", "address", "show", "dev", ifname), false).output());
+        Matcher m = Pattern.compile("inet6? (\\S+)").matcher(query("ip", "-o", "address", "show", "dev", ifname));
         while (m.find()) addrs.add(m.group(1));
         StringBuilder text = new StringBuilder("[Interface]\n");
         for (String a : addrs) text.append("Address = ").append(a).append('\n');
         for (String d : old.dns()) text.append("DNS = ").append(d).append('\n');
         for (String d : old.dnsSearch()) text.append("DNS = ").append(d).append('\n');
         if (old.mtu().isPresent()) {
-            Matcher mm = Pattern.compile("mtu (\\d+)").matcher(run(List.of("ip", "link", "show", "dev", ifname), false).output());
+            Matcher mm = Pattern.compile("mtu (\\d+)").matcher(query("ip", "link", "show", "dev", ifname));
             if (mm.find()) text.append("MTU = ").append(mm.group(1)).append('\n');
         }
         old.table().ifPresent(t -> text.append("Table = ").append(t).append('\n'));
@@ -266,27 +386,27 @@ final class Quick {
 
     private void hooks(List<String> hooks) throws IOException, InterruptedException {
         for (String h : hooks) {
+            step();
             String c = h.replace("%i", ifname);
             err.println("[#] " + c);
             Process p = new ProcessBuilder("bash", "-c", c).inheritIO().start();
-            int exit = p.waitFor();
+            hook = p;
+            if (aborting) end(p);
+            int exit;
+            try {
+                exit = p.waitFor();
+            } finally {
+                hook = null;
+            }
+            step();
             if (exit != 0) throw new UserError("hook failed (exit " + exit + "): " + c);
         }
     }
 
-    private void cmd(String... c) throws IOException, InterruptedException {
-        err.println("[#] " + String.join(" ", c).replaceFirst("^veil-userspace \\S+", "veil-userspace"));
-        List<String> command = c[0].equals("veil-userspace") ? List.of(c).subList(1, c.length) : List.of(c);
-        Run r = run(command, false);
-        if (!r.output().isBlank()) err.print(r.output());
-        if (r.exit() != 0) throw new UserError(String.join(" ", command) + " failed (exit " + r.exit() + ")");
-    }
-
-    private int cmdQuiet(String... c) throws IOException, InterruptedException {
-        err.println("[#] " + String.join(" ", c));
-        Run r = run(List.of(c), false);
-        if (!r.output().isBlank()) err.print(r.output());
-        return r.exit();
+    /** Ends a hook and what it started, as Ctrl-C in a terminal does. */
+    private static void end(Process p) {
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
     }
 
     private static String family(Cidr c) {
@@ -301,32 +421,5 @@ final class Quick {
             a[i] &= (byte) (0xff << (8 - keep));
         }
         return new Cidr(a, c.length()).toString();
-    }
-
-    static boolean onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, command))) return true;
-        }
-        return false;
-    }
-
-    record Run(int exit, String output) {}
-
-    static Run run(List<String> command, boolean quiet) throws IOException, InterruptedException {
-        return run(command, quiet, null);
-    }
-
-    static Run run(List<String> command, boolean quiet, String stdin) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new UserError("cannot run " + command.get(0) + ": " + e.getMessage());
-        }
-        if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.waitFor(), out);
     }
 }

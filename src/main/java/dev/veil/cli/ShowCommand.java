@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +27,16 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> names = name == null || name.equals("all") ? UapiClient.interfaces() : List.of(name);
+        boolean every = name == null || name.equals("all");
+        List<String> names = every ? UapiClient.interfaces() : List.of(name);
         List<UapiClient.Status> all = new ArrayList<>();
         for (String n : names) {
             try {
                 all.add(UapiClient.get(n));
             } catch (IOException e) {
-                throw new UserError("show: " + e.getMessage());
+                if (!every) throw new UserError("show: " + e.getMessage());
+                // As wg show all: a stale socket (a daemon that died) is reported and skipped.
+                System.err.println("Unable to access interface " + n + ": " + e.getMessage());
             }
         }
         PrintStream out = System.out;
@@ -42,7 +46,7 @@ final class ShowCommand implements Callable<Integer> {
             if (i > 0) out.println();
             out.print(text(all.get(i), now));
         }
-        return 0;
+        return all.isEmpty() && !names.isEmpty() ? 1 : 0;
     }
 
     /** The wg show text of one interface, at unix time {@code now}. */
@@ -59,7 +63,9 @@ final class ShowCommand implements Callable<Integer> {
         String fwmark = s.device().get("fwmark");
         if (fwmark != null && !fwmark.equals("0")) b.append("  fwmark: 0x").append(Long.toHexString(Long.parseLong(fwmark))).append('\n');
         List<Map<String, List<String>>> peers = new ArrayList<>(s.peers());
-        peers.sort((x, y) -> Long.compare(handshake(s, y), handshake(s, x)));
+        // As wg: the latest handshake (seconds, then nanoseconds) first; a stable sort keeps ties in the device's order.
+        peers.sort(Comparator.comparingLong((Map<String, List<String>> p) -> handshake(s, p))
+            .thenComparingLong(p -> num(s.first(p, "last_handshake_time_nsec"))).reversed());
         if (!peers.isEmpty()) b.append('\n');
         for (int i = 0; i < peers.size(); i++) {
             Map<String, List<String>> p = peers.get(i);

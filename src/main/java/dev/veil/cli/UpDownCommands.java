@@ -3,6 +3,7 @@ package dev.veil.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code veil up CONFIG} and {@code veil down NAME|CONFIG}, which behave as wg-quick's up and down. */
@@ -22,12 +23,47 @@ final class UpDownCommands {
         @Parameters(index = "0", paramLabel = "CONFIG")
         String config;
 
+        @Option(names = {"-f", "--foreground"}, description = "Serve the interface from this process and stay attached "
+            + "until it goes away; SIGINT or SIGTERM take it down (PreDown, deletion, PostDown).")
+        boolean foreground;
+
         @Override
         public Integer call() throws Exception {
             Quick q = Quick.locate(config, System.err, true);
             q.load();
-            q.up(home());
+            // As wg-quick's trap: a signal during up undoes it; in the foreground, a signal later takes it down.
+            Thread hook = new Thread(q::onSignal, "veil-" + q.ifname + "-signal");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                if (foreground) {
+                    attached(q);
+                } else {
+                    q.up(q.userspace(home()));
+                }
+            } finally {
+                q.detach();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running and finishes before the JVM exits
+                }
+            }
             return 0;
+        }
+
+        /** Brings the interface up served by this JVM and waits until it goes away. */
+        private static void attached(Quick q) throws Exception {
+            Daemon[] daemon = {null};
+            try {
+                q.up(name -> {
+                    System.err.println("[#] veil daemon " + name + " (in this process)");
+                    daemon[0] = Daemon.start(name, 1420);
+                });
+                String why = daemon[0].await();
+                System.err.printf("veil: interface %s shutting down (%s)%n", q.ifname, why);
+            } finally {
+                if (daemon[0] != null) daemon[0].close();
+            }
         }
     }
 

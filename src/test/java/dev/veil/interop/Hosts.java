@@ -16,12 +16,13 @@ import org.junit.jupiter.api.Assumptions;
  * Two test hosts for interop tests: network namespaces joined by a veth pair with IPv4 and IPv6 underlay
  * addresses, each running a userspace WireGuard implementation (Veil's bin/veil-userspace or wireguard-go), set up
  * with {@code wg} and {@code ip}. Everything it creates carries a random suffix and is removed by {@link #close()}.
- * Traffic only ever goes to the addresses of these namespaces.
+ * Traffic only ever goes to the addresses of these namespaces. Its static helpers (root and tool checks, running
+ * commands) serve the other packages' namespace tests too.
  */
-final class Hosts implements AutoCloseable {
-    static final Path REPO = Path.of(System.getProperty("user.dir"));
-    static final String VEIL = REPO.resolve("bin/veil-userspace").toString();
-    static final String WIREGUARD_GO = "wireguard-go";
+public final class Hosts implements AutoCloseable {
+    public static final Path REPO = Path.of(System.getProperty("user.dir"));
+    public static final String VEIL = REPO.resolve("bin/veil-userspace").toString();
+    public static final String WIREGUARD_GO = "wireguard-go";
 
     /** One host: a namespace, its underlay addresses, its tunnel interface and addresses. */
     final class Host {
@@ -151,7 +152,7 @@ final class Hosts implements AutoCloseable {
         return new Hosts();
     }
 
-    static void require(String... commands) {
+    public static void require(String... commands) {
         if (!"root".equals(System.getProperty("user.name"))) skip("needs root for network namespaces and TUN devices");
         for (String c : commands) {
             boolean found = c.startsWith("/") ? Files.isExecutable(Path.of(c))
@@ -160,7 +161,7 @@ final class Hosts implements AutoCloseable {
         }
     }
 
-    static void skip(String why) {
+    public static void skip(String why) {
         System.out.println("SKIPPED: " + why);
         Assumptions.abort(why);
     }
@@ -224,9 +225,11 @@ final class Hosts implements AutoCloseable {
 
     // ---- processes ----------------------------------------------------------------------------------------------
 
-    record Run(int exit, String output) {}
+    /** A command's exit code and its output and errors together. */
+    public record Run(int exit, String output) {}
 
-    static Run run(List<String> command, List<String> env) throws IOException, InterruptedException {
+    /** Runs a command (180 s at most) with extra {@code NAME=value} environment entries. */
+    public static Run run(List<String> command, List<String> env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         for (String e : env) pb.environment().put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
         Path out = Files.createTempFile("veil-it", ".out");
@@ -243,7 +246,8 @@ final class Hosts implements AutoCloseable {
         }
     }
 
-    static String must(String... command) throws IOException, InterruptedException {
+    /** Runs a command and throws when it fails; returns its output. */
+    public static String must(String... command) throws IOException, InterruptedException {
         Run r = run(List.of(command), List.of());
         if (r.exit() != 0) throw new IOException(String.join(" ", command) + " failed (" + r.exit() + "): " + r.output().strip());
         return r.output();

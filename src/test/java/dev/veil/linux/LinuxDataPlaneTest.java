@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.veil.buffer.PacketBatch;
 import dev.veil.core.Endpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +54,61 @@ class LinuxDataPlaneTest {
         });
         t.close();
         assertEquals(-1, r.get(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * The device's rebind (wg set listen-port): one thread keeps receiving from whichever transport is current while
+     * another closes it and opens the next one, which gets the closed one's descriptor numbers. Each datagram sent to
+     * the new port must arrive. The bug this guards against: a poll(2) woken by the close but not yet run rechecks
+     * the descriptor numbers, finds the new socket idle, and sleeps on the old socket's wait queue for ever. So each
+     * round starts when the receiver sleeps in poll.
+     */
+    @Test
+    void aReceiverFollowsRebindsThatReuseDescriptorNumbers() throws Exception {
+        AtomicReference<UdpTransport> current = new AtomicReference<>(UdpTransport.open(0, 0));
+        LinkedBlockingQueue<Byte> got = new LinkedBlockingQueue<>();
+        CompletableFuture<Path> task = new CompletableFuture<>();
+        Thread receiver = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                task.complete(Path.of("/proc/thread-self").toRealPath());
+            } catch (java.io.IOException e) {
+                task.completeExceptionally(e);
+            }
+            PacketBatch in = new PacketBatch(8, 2048);
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    int n = current.get().receive(in);
+                    for (int i = 0; i < n; i++) got.add(in.buffer(i)[0]);
+                }
+            } catch (java.io.IOException e) {
+                got.add((byte) -1);
+            }
+        });
+        try (UdpTransport sender = UdpTransport.open(0, 0)) {
+            for (int round = 0; round < 300; round++) {
+                UdpTransport old = current.get();
+                awaitPolling(task.get(10, TimeUnit.SECONDS));
+                old.close();
+                current.set(UdpTransport.open(0, 0));
+                PacketBatch out = new PacketBatch(1, 64);
+                out.add(new byte[] {(byte) round}, 0, 1, new Endpoint(new byte[] {127, 0, 0, 1}, current.get().localPort()));
+                sender.send(out);
+                Byte b = got.poll(10, TimeUnit.SECONDS);
+                assertEquals(Byte.valueOf((byte) round), b, "the datagram of rebind " + round + " arrived");
+            }
+        } finally {
+            receiver.interrupt();
+            current.get().close();
+        }
+    }
+
+    /** Waits until the thread whose /proc task directory is given sleeps in poll(2). */
+    private static void awaitPolling(Path task) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.readString(task.resolve("wchan")).contains("poll")) {
+            if (System.nanoTime() > deadline) fail("the receiver never waited in poll");
+            Thread.onSpinWait();
+        }
     }
 
     @Test

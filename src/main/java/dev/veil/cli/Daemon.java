@@ -1,0 +1,82 @@
+package dev.veil.cli;
+
+import dev.veil.crypto.Aead;
+import dev.veil.device.Device;
+import dev.veil.device.SystemClock;
+import dev.veil.linux.LinuxTun;
+import dev.veil.linux.UdpTransport;
+import dev.veil.uapi.UapiHandler;
+import dev.veil.uapi.UapiServer;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * One interface served by this JVM: the TUN, the device and the UAPI socket {@code /var/run/wireguard/IFNAME.sock}.
+ * It stops when the TUN is deleted, when the socket file is removed, or on {@link #stop}; {@link #close} then removes
+ * the socket and the interface. {@code veil daemon} runs one, and so does {@code veil up --foreground}. Thread-safe.
+ */
+final class Daemon implements AutoCloseable {
+    private final Device device;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile UapiServer uapi;
+    private volatile String why = "stopped";
+    private boolean closed;
+
+    private Daemon(Device device) {
+        this.device = device;
+    }
+
+    /** Creates the TUN {@code ifname} with the MTU, the device and the socket, and starts the device's threads. */
+    static Daemon start(String ifname, int mtu) throws IOException {
+        LinuxTun tun;
+        try {
+            tun = LinuxTun.open(ifname);
+        } catch (IllegalArgumentException | IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        tun.setMtu(mtu);
+        Device device = new Device(ifname, tun, UdpTransport.factory(), SystemClock.INSTANCE, new SecureRandom(),
+            Aead.defaultBackend());
+        Daemon d = new Daemon(device);
+        device.setOnFailure(t -> d.stop(t.getMessage()));
+        try {
+            d.uapi = UapiServer.start(UapiClient.SOCKET_DIR, ifname, new UapiHandler(device, System.err::println),
+                () -> d.stop("UAPI socket removed"));
+        } catch (IOException e) {
+            device.close();
+            throw new UserError("cannot serve the UAPI socket for " + ifname + ": " + e.getMessage());
+        }
+        device.start();
+        return d;
+    }
+
+    /** The UDP port the device listens on. */
+    int listenPort() {
+        return device.listenPort();
+    }
+
+    /** Ends {@link #await}; the first reason given is the one reported. */
+    void stop(String reason) {
+        synchronized (this) {
+            if (stopped.getCount() == 0) return;
+            why = reason;
+        }
+        stopped.countDown();
+    }
+
+    /** Waits until the TUN is deleted, the socket removed or {@link #stop} called; returns why. */
+    String await() throws InterruptedException {
+        stopped.await();
+        return why;
+    }
+
+    /** Stops serving: removes the socket, closes the device and so deletes the TUN. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        uapi.close();
+        device.close();
+    }
+}
