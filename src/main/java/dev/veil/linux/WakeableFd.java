@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * A non-blocking descriptor with an eventfd that wakes its reader. The reader brackets its work with
  * {@link #enter()} and {@link #leave()} and blocks in {@link #awaitReadable()}; {@link #close()} from any thread
- * wakes it. The descriptors are closed only once no reader is inside, so a descriptor number is never reused while a
- * poll still waits on it. One reader at a time; other methods are thread-safe.
+ * wakes it and waits for it to leave before closing the descriptors, so a descriptor number is never reused while
+ * a poll still waits on it, and the port is free again when close returns (a rebind to the same port needs that).
+ * One reader at a time; other methods are thread-safe.
  */
 final class WakeableFd {
     final int fd;
@@ -47,6 +48,7 @@ final class WakeableFd {
         synchronized (lock) {
             reading = false;
             if (closed) release();
+            lock.notifyAll();
         }
     }
 
@@ -55,13 +57,28 @@ final class WakeableFd {
         return Libc.pollIn(fd, wakeFd, pollfds);
     }
 
-    /** Marks it closed and wakes the reader; closes the descriptors now, or when the reader leaves. */
+    /**
+     * Marks it closed, wakes the reader and waits (5 s at most) for it to leave, then closes the descriptors. A reader
+     * that does not leave in time closes them itself when it does.
+     */
     void close() {
         synchronized (lock) {
             if (closed) return;
             closed = true;
             Libc.wake(wakeFd);
-            if (!reading) release();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            boolean interrupted = false;
+            while (reading) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return;
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            release();
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
