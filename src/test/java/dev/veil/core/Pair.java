@@ -146,18 +146,9 @@ final class Pair {
         return r;
     }
 
-    /** A minimal IPv4 packet (20-byte header, then payloadLen bytes) with the given addresses. */
+    /** A minimal IPv4 packet with the given addresses (see {@link TestPackets}). */
     static byte[] ipv4(byte[] src, byte[] dst, int payloadLen) {
-        byte[] p = new byte[20 + payloadLen];
-        p[0] = 0x45;
-        p[2] = (byte) (p.length >>> 8);
-        p[3] = (byte) p.length;
-        p[8] = 64;
-        p[9] = 17;
-        System.arraycopy(src, 0, p, 12, 4);
-        System.arraycopy(dst, 0, p, 16, 4);
-        for (int i = 20; i < p.length; i++) p[i] = (byte) (i * 7);
-        return p;
+        return TestPackets.ipv4(src, dst, payloadLen);
     }
 
     static byte[] aToB(int payloadLen) { return ipv4(A_INNER, B_INNER, payloadLen); }
