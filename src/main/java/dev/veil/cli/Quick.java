@@ -47,7 +47,16 @@ final class Quick {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_=+.-]{1,15}");
     private static final Pattern FILE = Pattern.compile("(^|/)([a-zA-Z0-9_=+.-]{1,15})\\.conf$");
-    static final List<Path> SEARCH = List.of(Path.of("/etc/veil"), Path.of("/etc/wireguard"));
+    /**
+     * Where a bare interface name is looked up: /etc/veil, then /etc/wireguard; the environment variable
+     * VEIL_CONFIG_PATH (directories separated by ':') replaces that list.
+     */
+    static final List<Path> SEARCH = searchPath(System.getenv("VEIL_CONFIG_PATH"));
+
+    static List<Path> searchPath(String env) {
+        if (env == null || env.isBlank()) return List.of(Path.of("/etc/veil"), Path.of("/etc/wireguard"));
+        return java.util.Arrays.stream(env.split(":")).filter(d -> !d.isBlank()).map(Path::of).toList();
+    }
 
     private final PrintStream err;
     private final Shell sh;

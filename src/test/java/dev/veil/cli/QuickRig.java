@@ -162,6 +162,13 @@ final class QuickRig implements AutoCloseable {
         return exec(c, null, Map.of());
     }
 
+    /** Runs the veil launcher in the hub with extra environment variables. */
+    Exec veilInHub(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", hub, VEIL.toString()));
+        c.addAll(List.of(args));
+        return exec(c, null, env);
+    }
+
     /** Runs a command in the hub; throws when it fails. */
     String hub(String... command) throws IOException, InterruptedException {
         return in(hub, command);

@@ -195,6 +195,27 @@ class VeilUpTest {
     }
 
     @Test
+    void aBareNameIsLookedUpAndAHostNameEndpointIsResolved() throws Exception {
+        try (QuickRig rig = QuickRig.create()) {
+            String name = rig.name('n');
+            Path first = Files.createDirectory(rig.dir.resolve("first"));
+            Path second = Files.createDirectory(rig.dir.resolve("second"));
+            // The file lives in the second directory of the search path; its peer's endpoint is a host name.
+            Files.move(rig.config(name, rig.iface("Address = " + rig.hubTunnel4 + "/24")
+                + rig.veil.section("localhost:51999")), second.resolve(name + ".conf"));
+            Map<String, String> env = Map.of("VEIL_CONFIG_PATH", first + ":" + second);
+            QuickRig.Exec up = rig.veilInHub(env, "up", name);
+            assertEquals(0, up.exit(), up.all());
+            String endpoints = rig.hub("wg", "show", name, "endpoints");
+            assertTrue(endpoints.contains("127.0.0.1:51999") || endpoints.contains("[::1]:51999"),
+                "localhost was resolved when the config was applied: " + endpoints);
+            QuickRig.Exec down = rig.veilInHub(env, "down", name);
+            assertEquals(0, down.exit(), down.all());
+            assertFalse(rig.exists(name));
+        }
+    }
+
+    @Test
     void saveConfigWritesTheDeviceBackOnDown() throws Exception {
         try (QuickRig rig = QuickRig.create()) {
             String name = rig.name('s');
