@@ -8,6 +8,7 @@ import dev.veil.config.ConfigException;
 import dev.veil.config.ConfigParser;
 import dev.veil.config.ConfigWriter;
 import dev.veil.config.InterfaceSection;
+import dev.veil.config.KeyFile;
 import dev.veil.config.PeerSection;
 import dev.veil.config.UapiSet;
 import dev.veil.config.WgConfig;
@@ -19,11 +20,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 
 /**
@@ -63,6 +66,8 @@ final class Quick {
     final Path file;
     final String ifname;
     WgConfig config;
+    /** {@code veil up --insecure-permissions}: use a PrivateKeyFile that others may read or write. */
+    boolean insecurePermissions;
     private Phase phase = Phase.IDLE;  // guarded by this
     private volatile boolean aborting;
     private volatile Process hook;  // the hook running now, which a signal during up ends
@@ -101,7 +106,10 @@ final class Quick {
         }
     }
 
-    /** Parses the file, warning as wg-quick does when others may read it. */
+    /**
+     * Parses the file, warning as wg-quick does when others may read it; a file whose private key is in a
+     * PrivateKeyFile and that holds no preshared key has no secret to warn about.
+     */
     void load() {
         if (file == null) {
             config = null;
@@ -112,7 +120,9 @@ final class Quick {
         } catch (ConfigException e) {
             throw new UserError(e.getMessage());
         }
-        String warning = ConfigParser.permissionWarning(file);
+        boolean secret = config.iface().privateKeyFile().isEmpty()
+            || config.peers().stream().anyMatch(p -> p.presharedKey() != null);
+        String warning = secret ? ConfigParser.permissionWarning(file) : null;
         if (warning != null) err.println(warning);
     }
 
@@ -129,6 +139,20 @@ final class Quick {
      */
     void up(Starter starter) throws IOException, InterruptedException {
         if (!query("ip", "link", "show", "dev", ifname).isBlank()) throw new UserError("`" + ifname + "' already exists");
+        byte[] privateKey;
+        try {
+            privateKey = KeyFile.privateKey(file, config.iface(), insecurePermissions);
+        } catch (ConfigException e) {
+            throw new UserError(e.getMessage());
+        }
+        try {
+            up(starter, privateKey);
+        } finally {
+            if (privateKey != null) Arrays.fill(privateKey, (byte) 0);
+        }
+    }
+
+    private void up(Starter starter, byte[] privateKey) throws IOException, InterruptedException {
         synchronized (this) {
             phase = Phase.UP;
         }
@@ -139,7 +163,7 @@ final class Quick {
             hooks(iface.preUp());
             step();
             err.println("[#] wg setconf " + ifname + " (the wg keys of " + file + ", over UAPI)");
-            String request = UapiSet.request(config, host -> InetAddress.getByName(host).getAddress());
+            String request = UapiSet.request(config, privateKey, host -> InetAddress.getByName(host).getAddress());
             int errno = UapiClient.raw(ifname, request);
             if (errno != 0) throw new UserError("the device refused the configuration (errno " + errno + ")");
             for (Cidr a : iface.addresses()) sh.cmd("ip", family(a), "address", "add", a.toString(), "dev", ifname);
@@ -377,7 +401,14 @@ final class Quick {
         for (String h : old.postUp()) text.append("PostUp = ").append(h).append('\n');
         for (String h : old.preDown()) text.append("PreDown = ").append(h).append('\n');
         for (String h : old.postDown()) text.append("PostDown = ").append(h).append('\n');
-        text.append(ShowConf.body(s));
+        String body = ShowConf.body(s);
+        if (old.privateKeyFile().isPresent()) {
+            // The key stays in its file: the config names the file again instead of holding the key.
+            text.append("PrivateKeyFile = ").append(old.privateKeyFile().get()).append('\n');
+            body = body.lines().filter(l -> !l.startsWith("PrivateKey = ")).map(l -> l + "\n")
+                .collect(Collectors.joining());
+        }
+        text.append(body);
         WgConfig saved;
         try {
             saved = ConfigParser.parse(file.getFileName().toString(), text.toString());

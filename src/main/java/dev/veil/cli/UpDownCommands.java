@@ -27,9 +27,14 @@ final class UpDownCommands {
             + "until it goes away; SIGINT or SIGTERM take it down (PreDown, deletion, PostDown).")
         boolean foreground;
 
+        @Option(names = "--insecure-permissions", description = "Use a PrivateKeyFile that group or others may read "
+            + "or write (refused otherwise).")
+        boolean insecurePermissions;
+
         @Override
         public Integer call() throws Exception {
             Quick q = Quick.locate(config, System.err, true);
+            q.insecurePermissions = insecurePermissions;
             q.load();
             // As wg-quick's trap: a signal during up undoes it; in the foreground, a signal later takes it down.
             Thread hook = new Thread(q::onSignal, "veil-" + q.ifname + "-signal");

@@ -175,7 +175,7 @@ public final class ConfigParser {
         return SHOWABLE_NAME.matcher(written).matches() ? written : null;
     }
 
-    private static String reason(IOException e) {
+    static String reason(IOException e) {
         if (e instanceof NoSuchFileException) return "no such file";
         if (e instanceof AccessDeniedException) return "permission denied";
         if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();

@@ -1,6 +1,7 @@
 package dev.veil.config;
 
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -10,11 +11,14 @@ import java.util.OptionalLong;
 
 /**
  * The {@code [Interface]} section. {@code privateKey}, {@code listenPort} and {@code fwmark} go to the device (the
- * UAPI); the rest are the keys {@code wg-quick} handles itself. An absent {@code [Interface]} is the section with
+ * UAPI); the rest are the keys {@code wg-quick} handles itself. {@code privateKeyFile} names where the private key
+ * is kept instead; Veil reads that file itself when it applies the configuration ({@link KeyFile}). An absent {@code [Interface]} is the section with
  * nothing set. An immutable value: arrays are copied in and out, lists are unmodifiable copies, and
  * {@link #toString()} never shows the private key.
  *
  * @param privateKey  32 bytes, or null when absent
+ * @param privateKeyFile {@code PrivateKeyFile}, as written (a relative path is relative to the configuration's
+ *                    directory); never present together with {@code privateKey}
  * @param listenPort  0 to 65535
  * @param fwmark      0 to 0xffffffff; {@code FwMark = off} is 0
  * @param addresses   {@code Address}, in order, host bits kept
@@ -26,6 +30,7 @@ import java.util.OptionalLong;
  */
 public record InterfaceSection(
         byte[] privateKey,
+        Optional<Path> privateKeyFile,
         OptionalInt listenPort,
         OptionalLong fwmark,
         List<Cidr> addresses,
@@ -45,6 +50,10 @@ public record InterfaceSection(
     /** Copies everything; throws IllegalArgumentException for a key that is not 32 bytes or a value out of range. */
     public InterfaceSection {
         privateKey = KeyText.copyOf(privateKey, "private key");
+        Objects.requireNonNull(privateKeyFile, "privateKeyFile");
+        if (privateKey != null && privateKeyFile.isPresent()) {
+            throw new IllegalArgumentException("both a private key and a private key file");
+        }
         listenPort.ifPresent(p -> checkRange(p, 0, 65535, "listen port"));
         fwmark.ifPresent(m -> checkRange(m, 0, 0xffffffffL, "fwmark"));
         mtu.ifPresent(m -> checkRange(m, Values.MIN_MTU, Values.MAX_MTU, "MTU"));
@@ -71,6 +80,7 @@ public record InterfaceSection(
     @Override
     public boolean equals(Object o) {
         return o instanceof InterfaceSection s && Arrays.equals(privateKey, s.privateKey)
+                && privateKeyFile.equals(s.privateKeyFile)
                 && listenPort.equals(s.listenPort) && fwmark.equals(s.fwmark) && addresses.equals(s.addresses)
                 && dns.equals(s.dns) && dnsSearch.equals(s.dnsSearch) && mtu.equals(s.mtu) && table.equals(s.table)
                 && preUp.equals(s.preUp) && postUp.equals(s.postUp) && preDown.equals(s.preDown)
@@ -79,14 +89,15 @@ public record InterfaceSection(
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(privateKey), listenPort, fwmark, addresses, dns, dnsSearch, mtu, table,
+        return Objects.hash(Arrays.hashCode(privateKey), privateKeyFile, listenPort, fwmark, addresses, dns, dnsSearch, mtu, table,
                 preUp, postUp, preDown, postDown, saveConfig);
     }
 
     /** Every field but the private key, of which only its presence shows. */
     @Override
     public String toString() {
-        return "InterfaceSection[privateKey=" + (privateKey == null ? "none" : "(hidden)") + ", listenPort="
+        return "InterfaceSection[privateKey=" + (privateKey == null ? "none" : "(hidden)") + ", privateKeyFile="
+                + privateKeyFile + ", listenPort="
                 + listenPort + ", fwmark=" + fwmark + ", addresses=" + addresses + ", dns=" + dns + ", dnsSearch="
                 + dnsSearch + ", mtu=" + mtu + ", table=" + table + ", preUp=" + preUp + ", postUp=" + postUp
                 + ", preDown=" + preDown + ", postDown=" + postDown + ", saveConfig=" + saveConfig + "]";
@@ -95,6 +106,7 @@ public record InterfaceSection(
     /** The section while the parser fills it in. Not thread-safe. */
     static final class Builder {
         byte[] privateKey;
+        Optional<Path> privateKeyFile = Optional.empty();
         OptionalInt listenPort = OptionalInt.empty();
         OptionalLong fwmark = OptionalLong.empty();
         final List<Cidr> addresses = new ArrayList<>();
@@ -109,7 +121,7 @@ public record InterfaceSection(
         boolean saveConfig;
 
         InterfaceSection build() {
-            return new InterfaceSection(privateKey, listenPort, fwmark, addresses, dns, dnsSearch, mtu, table, preUp,
+            return new InterfaceSection(privateKey, privateKeyFile, listenPort, fwmark, addresses, dns, dnsSearch, mtu, table, preUp,
                     postUp, preDown, postDown, saveConfig);
         }
     }

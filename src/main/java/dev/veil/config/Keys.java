@@ -1,5 +1,6 @@
 package dev.veil.config;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -75,8 +76,10 @@ final class Keys {
                     s -> number(s.listenPort(), Integer::toString)),
             iface("FwMark", Reader.WG, (b, v) -> b.fwmark = OptionalLong.of(Values.fwmark(v)),
                     s -> s.fwmark().stream().mapToObj(m -> m == 0 ? "off" : "0x" + Long.toHexString(m)).toList()),
-            iface("PrivateKey", Reader.WG, (b, v) -> b.privateKey = Values.key(v),
-                    s -> key(s.privateKey())));
+            iface("PrivateKey", Reader.WG, (b, v) -> b.privateKey = Values.key(v, b.privateKeyFile.isPresent()),
+                    s -> key(s.privateKey())),
+            iface("PrivateKeyFile", Reader.WG_QUICK, (b, v) -> b.privateKeyFile = Optional.of(Values.keyFile(v,
+                    b.privateKey != null)), s -> s.privateKeyFile().stream().map(Path::toString).toList()));
 
     static final List<Key<PeerSection, PeerSection.Builder>> PEER = List.of(
             peer("PublicKey", (b, v) -> b.publicKey = Values.key(v), s -> key(s.publicKey())),

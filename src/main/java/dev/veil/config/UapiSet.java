@@ -2,6 +2,7 @@ package dev.veil.config;
 
 import dev.veil.routing.AddressText;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /**
  * Turns a {@link WgConfig} into the UAPI {@code set=1} request that {@code wg setconf} sends, key for key and in its
@@ -31,9 +32,25 @@ public final class UapiSet {
      * @throws UnknownHostException as {@code resolver} throws it
      */
     public static String request(WgConfig config, Resolver resolver) throws UnknownHostException {
+        byte[] privateKey = config.iface().privateKey();
+        try {
+            return request(config, privateKey, resolver);
+        } finally {
+            if (privateKey != null) Arrays.fill(privateKey, (byte) 0);
+        }
+    }
+
+    /**
+     * The request with {@code privateKey} (32 bytes, or null for none) in place of the configuration's own, for a
+     * configuration whose key is in a {@code PrivateKeyFile} (see {@link KeyFile#privateKey}). The caller keeps
+     * {@code privateKey} and wipes it.
+     */
+    public static String request(WgConfig config, byte[] privateKey, Resolver resolver) throws UnknownHostException {
         InterfaceSection iface = config.iface();
+        if (privateKey != null && privateKey.length != KeyText.LENGTH) {
+            throw new IllegalArgumentException("private key of " + privateKey.length + " bytes");
+        }
         StringBuilder out = new StringBuilder("set=1\n");
-        byte[] privateKey = iface.privateKey();
         line(out, "private_key", privateKey == null ? NO_KEY : KeyText.hex(privateKey));
         line(out, "listen_port", Integer.toString(iface.listenPort().orElse(0)));
         line(out, "fwmark", Long.toString(iface.fwmark().orElse(0)));

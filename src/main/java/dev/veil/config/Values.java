@@ -1,6 +1,8 @@
 package dev.veil.config;
 
 import dev.veil.routing.AddressText;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +15,7 @@ final class Values {
     static final int MIN_MTU = 68;
     static final int MAX_MTU = 65535;
     private static final int MAX_SHOWN = 40;
+    private static final String BOTH_KEYS = "set together with the other of PrivateKey and PrivateKeyFile (use one)";
 
     private Values() {}
 
@@ -28,6 +31,23 @@ final class Values {
         byte[] key = KeyText.decode(value);
         if (key == null) throw new BadValue("not a valid base64 key (44 characters ending in '=')");
         return key;
+    }
+
+    /** {@link #key(String)} of {@code PrivateKey}, which cannot join a {@code PrivateKeyFile} already set. */
+    static byte[] key(String value, boolean keyFileSet) {
+        if (keyFileSet) throw new BadValue(BOTH_KEYS);
+        return key(value);
+    }
+
+    /** A {@code PrivateKeyFile} path, which cannot join a {@code PrivateKey} already set. */
+    static Path keyFile(String value, boolean keySet) {
+        if (keySet) throw new BadValue(BOTH_KEYS);
+        if (value.isEmpty()) throw new BadValue("no value");
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new BadValue(show(value) + " is not a path");
+        }
     }
 
     /** A port number, 0 to 65535 (wg also takes service names; Veil does not). */

@@ -47,6 +47,27 @@ class OperatorErrorsTest {
     }
 
     @Test
+    void aMissingOrMalformedPrivateKeyFileIsOneLineNamingIt() throws Exception {
+        try (QuickRig rig = QuickRig.create()) {
+            String name = rig.name('f');
+            String key = rig.hubPrivateKey;
+            Path conf = rig.config(name, "[Interface]\nPrivateKeyFile = " + name + ".key\n");
+            Path keyFile = rig.dir.resolve(name + ".key");
+            QuickRig.Exec missing = rig.veilInHub("up", conf.toString());
+            assertNotEquals(0, missing.exit());
+            assertOneLine(missing, "veil: " + keyFile + ": cannot read the private key file: no such file");
+            for (String junk : List.of(key + key, "PrivateKey = " + key, key.substring(1))) {
+                rig.file(name + ".key", junk);
+                QuickRig.Exec up = rig.veilInHub("up", conf.toString());
+                assertNotEquals(0, up.exit());
+                assertOneLine(up, "veil: " + keyFile + ": not a private key file");
+                assertFalse(up.all().contains(key.substring(1, 20)), "no key in the output: " + up.all());
+                assertFalse(rig.exists(name), "nothing was created");
+            }
+        }
+    }
+
+    @Test
     void upOfAMissingFileAndDownOfAMissingInterface() throws Exception {
         try (QuickRig rig = QuickRig.create()) {
             Path missing = rig.dir.resolve(rig.name('x') + ".conf");

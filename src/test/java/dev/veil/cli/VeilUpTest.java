@@ -250,14 +250,50 @@ class VeilUpTest {
     }
 
     @Test
+    void aPrivateKeyFileIsReadCheckedAndKeptBySaveConfig() throws Exception {
+        try (QuickRig rig = QuickRig.create()) {
+            String name = rig.name('k');
+            Path key = worldReadable(rig, name + ".key", rig.hubPrivateKey + "\n");  // as wg genkey > file writes it
+            Path conf = worldReadable(rig, name + ".conf", "[Interface]\nPrivateKeyFile = " + key.getFileName()
+                + "\nAddress = " + rig.hubTunnel4 + "/24\nSaveConfig = true\n\n"
+                + rig.veil.section(rig.veil.underlay4 + ":51820"));
+
+            QuickRig.Exec refused = rig.veilInHub("up", conf.toString());
+            assertNotEquals(0, refused.exit());
+            assertEquals("veil: " + key + ": readable or writable by other users; run chmod 600 " + key
+                + " (or pass --insecure-permissions)", refused.err().strip());
+            assertFalse(rig.exists(name), "nothing was created");
+
+            QuickRig.Exec insecure = rig.veilInHub("up", "--insecure-permissions", conf.toString());
+            assertEquals(0, insecure.exit(), insecure.all());
+            assertEquals(rig.hubPrivateKey, rig.hub("wg", "show", name, "private-key").strip());
+            assertEquals(0, rig.veilInHub("down", conf.toString()).exit());
+
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            QuickRig.Exec up = rig.veilInHub("up", conf.toString());
+            assertEquals(0, up.exit(), up.all());
+            assertFalse(up.err().contains("world accessible"), "the config holds no secret: " + up.err());
+            assertFalse(up.all().contains(rig.hubPrivateKey), "the private key is never printed");
+            assertEquals(rig.hubPrivateKey, rig.hub("wg", "show", name, "private-key").strip());
+            QuickRig.Exec down = rig.veilInHub("down", conf.toString());
+            assertEquals(0, down.exit(), down.all());
+
+            String savedText = Files.readString(conf);
+            assertFalse(savedText.contains(rig.hubPrivateKey), "SaveConfig does not inline the key: " + savedText);
+            WgConfig saved = ConfigParser.parse(conf);
+            assertEquals(Path.of(name + ".key"), saved.iface().privateKeyFile().orElseThrow(), savedText);
+            assertNull(saved.iface().privateKey());
+            assertTrue(saved.peers().stream().anyMatch(p -> b64(p.publicKey()).equals(rig.veil.publicKey)));
+            assertEquals(rig.hubPrivateKey + "\n", Files.readString(key), "the key file is left alone");
+        }
+    }
+
+    @Test
     void aWorldReadableConfigIsWarnedAboutButComesUp() throws Exception {
         try (QuickRig rig = QuickRig.create()) {
-            Path open = Files.createDirectory(rig.dir.resolve("open"));
-            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
             String name = rig.name('w');
-            Path conf = open.resolve(name + ".conf");
-            Files.writeString(conf, rig.iface("Address = " + rig.hubTunnel4 + "/24") + rig.veil.section(null));
-            Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r--r--"));
+            Path conf = worldReadable(rig, name + ".conf",
+                rig.iface("Address = " + rig.hubTunnel4 + "/24") + rig.veil.section(null));
             QuickRig.Exec up = rig.veilInHub("up", conf.toString());
             assertEquals(0, up.exit(), up.all());
             assertTrue(up.err().contains("Warning: `" + conf.toRealPath() + "' is world accessible"), up.err());
@@ -266,6 +302,18 @@ class VeilUpTest {
             assertEquals(0, rig.veilInHub("down", conf.toString()).exit());
             assertFalse(rig.exists(name));
         }
+    }
+
+    /** Writes {@code fileName} (mode 0644) in the rig's directory "open" (0755), which it creates when absent. */
+    private static Path worldReadable(QuickRig rig, String fileName, String text) throws Exception {
+        Path open = rig.dir.resolve("open");
+        if (!Files.isDirectory(open)) {
+            Files.createDirectory(open);
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path f = Files.writeString(open.resolve(fileName), text);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        return f;
     }
 
     @Test

@@ -205,9 +205,9 @@ class ConfigErrorsTest {
     void toStringShowsNoSecretKey() {
         byte[] privateKey = TestKeys.key(7);
         byte[] psk = TestKeys.key(8);
-        InterfaceSection iface = new InterfaceSection(privateKey, OptionalInt.of(1), OptionalLong.empty(), List.of(),
-                List.of(), List.of(), OptionalInt.empty(), Optional.empty(), List.of(), List.of(), List.of(),
-                List.of(), false);
+        InterfaceSection iface = new InterfaceSection(privateKey, Optional.empty(), OptionalInt.of(1),
+                OptionalLong.empty(), List.of(), List.of(), List.of(), OptionalInt.empty(), Optional.empty(), List.of(),
+                List.of(), List.of(), List.of(), false);
         PeerSection peer = new PeerSection(TestKeys.key(9), psk, List.of(), Optional.empty(), OptionalInt.empty());
         String text = new WgConfig(iface, List.of(peer)).toString();
         for (byte[] secret : List.of(privateKey, psk)) {

@@ -24,6 +24,11 @@ class ConfigFileTest {
 
     @BeforeEach
     void posix() {
+        assumePosixPermissions();
+    }
+
+    /** Skips the test, saying so, on a file system without POSIX permissions. */
+    static void assumePosixPermissions() {
         if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             System.out.println("SKIPPED: the file system has no POSIX permissions");
         }

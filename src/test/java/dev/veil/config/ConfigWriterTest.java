@@ -75,15 +75,15 @@ class ConfigWriterTest {
 
     @Test
     void offValuesAreWrittenAsOff() {
-        InterfaceSection iface = new InterfaceSection(null, OptionalInt.of(0), OptionalLong.of(0), List.of(), List.of(),
-                List.of(), OptionalInt.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of(), false);
+        InterfaceSection iface = new InterfaceSection(null, Optional.empty(), OptionalInt.of(0), OptionalLong.of(0),
+                List.of(), List.of(), List.of(), OptionalInt.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of(), false);
         assertEquals("[Interface]\nListenPort = 0\nFwMark = off\n", ConfigWriter.write(new WgConfig(iface, List.of())));
     }
 
     @Test
     void aValueWithALineBreakIsRefused() {
-        InterfaceSection iface = new InterfaceSection(null, OptionalInt.empty(), OptionalLong.empty(), List.of(),
-                List.of(), List.of(), OptionalInt.empty(), Optional.empty(), List.of("echo a\nListenPort = 1"),
+        InterfaceSection iface = new InterfaceSection(null, Optional.empty(), OptionalInt.empty(),
+                OptionalLong.empty(), List.of(), List.of(), List.of(), OptionalInt.empty(), Optional.empty(), List.of("echo a\nListenPort = 1"),
                 List.of(), List.of(), List.of(), false);
         assertThrows(IllegalArgumentException.class, () -> ConfigWriter.write(new WgConfig(iface, List.of())));
     }
