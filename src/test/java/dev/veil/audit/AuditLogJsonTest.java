@@ -2,8 +2,13 @@ package dev.veil.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.veil.core.Clock;
 import dev.veil.core.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The audit log's JSON text: string escaping, timestamps and reason names. */
 class AuditLogJsonTest {
@@ -31,5 +36,23 @@ class AuditLogJsonTest {
     void reasonsAreLowerCaseEnumNames() {
         assertEquals("stale_timestamp", AuditLog.reasonName(Result.Dropped.STALE_TIMESTAMP));
         assertEquals("cookie_sent", AuditLog.reasonName(Result.Ok.COOKIE_SENT));
+    }
+
+    @Test
+    void aFileIsAppendedToAndPendingRejectionsAreWrittenOnClose(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        Files.writeString(file, "{\"earlier\":true}\n");
+        Clock clock = new Clock() {
+            @Override public long nanoTime() { return 5; }
+            @Override public long epochNanos() { return 0; }
+        };
+        try (AuditLog log = AuditLog.open(file.toString(), clock)) {
+            log.handshakeRejected(Result.Dropped.RATE_LIMITED, null, 5);
+            log.handshakeRejected(Result.Dropped.RATE_LIMITED, null, 6);
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("{\"time\":\"1970-01-01T00:00:00Z\",\"event\":\"handshake_rejected\",\"reason\":\"rate_limited\","
+            + "\"since\":\"1970-01-01T00:00:00Z\",\"count\":2,\"sources\":0,\"sources_listed\":[]}", lines.get(1));
     }
 }
