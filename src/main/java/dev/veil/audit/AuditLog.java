@@ -52,8 +52,8 @@ public final class AuditLog implements NodeEvents, AutoCloseable {
     public static final long DEFAULT_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The default number of source addresses listed in one rejection line. */
     public static final int DEFAULT_MAX_LISTED = 10;
-    /** Distinct sources remembered per reason and window; beyond it the count is a lower bound. */
-    public static final int MAX_TRACKED_SOURCES = 65_536;
+    /** Distinct sources remembered per reason and window (about 1 MB of heap); beyond it the count is a lower bound. */
+    public static final int MAX_TRACKED_SOURCES = 16_384;
 
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_INSTANT;
 
@@ -238,7 +238,8 @@ public final class AuditLog implements NodeEvents, AutoCloseable {
     }
 
     static String rfc3339(long epochNanos) {
-        Instant t = Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
+        long second = Math.floorDiv(epochNanos, 1_000_000_000L);
+        Instant t = Instant.ofEpochSecond(second, Math.floorMod(epochNanos, 1_000_000_000L));
         return RFC3339.format(t.truncatedTo(ChronoUnit.MICROS));
     }
 

@@ -137,7 +137,8 @@ public final class Node {
     }
 
     private static boolean isHandshake(byte[] buf, int off, int len) {
-        return len > 0 && off >= 0 && off < buf.length && (buf[off] == MESSAGE_INITIATION || buf[off] == MESSAGE_RESPONSE);
+        if (len <= 0 || off < 0 || off >= buf.length) return false;
+        return buf[off] == MESSAGE_INITIATION || buf[off] == MESSAGE_RESPONSE;
     }
 
     private Result receive0(byte[] buf, int off, int len, Endpoint from, long now, Actions out) {

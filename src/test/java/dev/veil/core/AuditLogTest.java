@@ -65,7 +65,8 @@ class AuditLogTest {
         bad[bad.length - 20] ^= 1;  // inside mac1
         for (int i = 0; i < 10_000; i++) {
             int s = i % 500;
-            Endpoint from = new Endpoint(new byte[] {(byte) 198, 51, (byte) (100 + s / 250), (byte) (s % 250)}, 40_000 + i);
+            byte[] address = {(byte) 198, 51, (byte) (100 + s / 250), (byte) (s % 250)};
+            Endpoint from = new Endpoint(address, 40_000 + i);
             assertEquals(Result.Dropped.BAD_MAC1, p.inject(p.b, bad, from));
         }
         b.flush(p.clock.nanoTime());
@@ -97,6 +98,15 @@ class AuditLogTest {
         assertEquals(List.of("cookie_sent", "unknown_peer"), lines.stream().map(l -> l.get("reason")).toList());
         for (Map<String, Object> l : lines) assertEquals(1L, l.get("count"));
         assertNoSecrets();
+    }
+
+    @Test
+    void droppedTransportMessagesAreNotHandshakeRejections() {
+        byte[] transport = new byte[Protocol.TRANSPORT_MIN_SIZE];
+        transport[0] = Protocol.MESSAGE_TRANSPORT;
+        assertEquals(Result.Dropped.UNKNOWN_INDEX, p.inject(p.b, transport, p.aEndpoint));
+        b.close();
+        assertEquals("", bLog.toString());
     }
 
     @Test
@@ -186,7 +196,10 @@ class AuditLogTest {
                 return l;
             }
             for (String lit : List.of("true", "false", "null")) {
-                if (s.startsWith(lit, i)) { i += lit.length(); return lit.equals("null") ? null : Boolean.valueOf(lit); }
+                if (s.startsWith(lit, i)) {
+                    i += lit.length();
+                    return lit.equals("null") ? null : Boolean.valueOf(lit);
+                }
             }
             int start = i;
             while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '-')) i++;
