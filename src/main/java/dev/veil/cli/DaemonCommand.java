@@ -23,9 +23,13 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--mtu", description = "Initial MTU (default ${DEFAULT-VALUE}, as wireguard-go).", defaultValue = "1420")
     int mtu;
 
+    @Option(names = "--audit-log", paramLabel = "PATH|-",
+        description = "Append a JSON-lines audit log of authentication events to PATH, or write it to stdout for -.")
+    String auditLog;
+
     @Override
     public Integer call() throws Exception {
-        Daemon daemon = Daemon.start(ifname, mtu);
+        Daemon daemon = Daemon.start(ifname, mtu, auditLog);
         Thread hook = new Thread(() -> { daemon.stop("signal"); daemon.close(); }, "veil-" + ifname + "-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.printf("veil: interface %s up, UDP port %d, UAPI %s%n", ifname, daemon.listenPort(),

@@ -123,13 +123,22 @@ public final class Node {
     /** Handles one datagram from the network. Never throws on bad input; never replies to unauthenticated input. */
     public Result receive(byte[] buf, int off, int len, Endpoint from, Actions out) {
         Result r;
+        long now = clock.nanoTime();
         try {
-            r = receive0(buf, off, len, from, clock.nanoTime(), out);
+            r = receive0(buf, off, len, from, now, out);
         } catch (RuntimeException e) {
             r = Result.Dropped.MALFORMED;  // defence in depth: nothing from the network may escape as an exception
         }
         count(r);
+        if ((r instanceof Result.Dropped || r == Result.Ok.COOKIE_SENT) && isHandshake(buf, off, len)) {
+            events.handshakeRejected(r, from, now);
+        }
         return r;
+    }
+
+    private static boolean isHandshake(byte[] buf, int off, int len) {
+        if (len <= 0 || off < 0 || off >= buf.length) return false;
+        return buf[off] == MESSAGE_INITIATION || buf[off] == MESSAGE_RESPONSE;
     }
 
     private Result receive0(byte[] buf, int off, int len, Endpoint from, long now, Actions out) {

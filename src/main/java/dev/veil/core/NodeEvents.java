@@ -22,4 +22,12 @@ public interface NodeEvents {
 
     /** The peer stopped retrying a handshake after REKEY_ATTEMPT_TIME. */
     default void handshakeGaveUp(Peer peer) {}
+
+    /**
+     * A handshake message (initiation or response) from {@code from} was not processed: {@code reason} is a
+     * {@link Result.Dropped} value, or {@link Result.Ok#COOKIE_SENT} when it was answered with a cookie reply under
+     * load. Called for every such datagram, so under a flood it runs at line rate: aggregate, never log each call.
+     * {@code nanoTime} is the node's monotonic clock.
+     */
+    default void handshakeRejected(Result reason, Endpoint from, long nanoTime) {}
 }

@@ -160,6 +160,23 @@ final class Pair {
         return sent.stream().filter(d -> d.sender() == n && d.type() == type).count();
     }
 
+    /** A valid initiation for B (mac1 included) from a fresh key that neither node knows. */
+    byte[] initiationFromStranger() {
+        Node stranger = new Node(clock, random, Aead.defaultBackend());
+        stranger.setStaticKey(new MemoryStaticKey(X25519.generatePrivateKey(random)));
+        Peer toB = stranger.addPeer(b.publicKey());
+        toB.setEndpoint(bEndpoint);
+        List<byte[]> out = new ArrayList<>();
+        stranger.initiateHandshake(toB, new Actions() {
+            @Override public void send(Endpoint to, byte[] d, int off, int len) {
+                out.add(Arrays.copyOfRange(d, off, off + len));
+            }
+            @Override public void deliver(Peer from, byte[] packet, int off, int len) {}
+        });
+        if (out.size() != 1) throw new AssertionError("expected one initiation, found " + out.size());
+        return out.getFirst();
+    }
+
     void completeHandshake() {
         a.initiateHandshake(aPeer, out(a));
         pump();
