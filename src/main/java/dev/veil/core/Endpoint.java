@@ -27,10 +27,6 @@ public record Endpoint(byte[] address, int port) {
         return b;
     }
 
-    boolean isIpv6() {
-        return address.length == 16;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof Endpoint e && e.port == port && Arrays.equals(e.address, address);

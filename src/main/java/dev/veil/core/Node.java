@@ -192,10 +192,12 @@ public final class Node {
     /** Routes an inner packet by its destination to a peer and sends it (or stages it until a session exists). */
     public Result send(byte[] packet, int off, int len, Actions out) {
         Result r;
-        Peer p = len > 0xffff ? null : allowedIps.lookupPacketDestination(packet, off, len);
-        if (len > 0xffff) r = Result.Dropped.TOO_LARGE;
-        else if (p == null) r = Result.Dropped.NO_ROUTE;
-        else r = p.send(packet, off, len, clock.nanoTime(), out);
+        if (len > 0xffff) {
+            r = Result.Dropped.TOO_LARGE;
+        } else {
+            Peer p = allowedIps.lookupPacketDestination(packet, off, len);
+            r = p == null ? Result.Dropped.NO_ROUTE : p.send(packet, off, len, clock.nanoTime(), out);
+        }
         count(r);
         return r;
     }

@@ -489,8 +489,4 @@ public final class Peer {
         Arrays.fill(staticStatic, (byte) 0);
         removed = true;
     }
-
-    // ---- test and status hooks ----------------------------------------------------------------------------------
-
-    int handshakeAttempts() { return handshakeAttempts; }
 }

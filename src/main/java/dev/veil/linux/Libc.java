@@ -12,7 +12,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -29,7 +28,7 @@ final class Libc {
     static final int SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVBUFFORCE = 33, SO_SNDBUFFORCE = 32, SO_MARK = 36;
     static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
-    static final int POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
+    static final int POLLIN = 1, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
     static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
     static final int EINTR = 4, EAGAIN = 11, EBADFD = 77, ENODEV = 19, EADDRINUSE = 98, EAFNOSUPPORT = 97;
 
@@ -274,6 +273,4 @@ final class Libc {
             throw rethrow(t);
         }
     }
-
-    static final ValueLayout.OfInt INT = JAVA_INT;
 }
