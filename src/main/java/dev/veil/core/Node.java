@@ -175,7 +175,7 @@ public final class Node {
         if (remoteStatic == null) return Result.Dropped.DECRYPT_FAILED;
         Peer peer = peers.get(new Key(remoteStatic));
         if (peer == null) return Result.Dropped.UNKNOWN_PEER;
-        byte[] timestamp = n.readMessageAPayload(peer.staticStatic, buf, off + Messages.INIT_NOISE, dev.veil.crypto.Tai64n.LEN);
+        byte[] timestamp = n.readMessageAPayload(peer.staticStatic(), buf, off + Messages.INIT_NOISE, dev.veil.crypto.Tai64n.LEN);
         if (timestamp == null) return Result.Dropped.DECRYPT_FAILED;
         int sender = Messages.u32(buf, off + Messages.INIT_SENDER);
         return peer.receiveInitiation(n, ephemeral, sender, timestamp, from, now, out);

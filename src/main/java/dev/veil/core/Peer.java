@@ -24,8 +24,12 @@ public final class Peer {
     private final Node node;
     private final byte[] publicKey;
     private byte[] presharedKey = new byte[32];
-    /** DH(our static, their static), precomputed. */
-    byte[] staticStatic = new byte[32];
+    /**
+     * DH(our static, their static), computed on first use and kept until the static key changes: configuring
+     * thousands of peers does not pay one X25519 each, only peers that handshake do.
+     */
+    private final byte[] staticStatic = new byte[32];
+    private boolean staticStaticReady;
     final CookieGenerator cookies;
     final Handshake handshake = new Handshake();
     private Endpoint endpoint;
@@ -110,9 +114,21 @@ public final class Peer {
         return "Peer(" + java.util.Base64.getEncoder().encodeToString(publicKey) + ")";
     }
 
+    /** Forgets DH(s, rs) after the static key changed; the next handshake computes it again. */
     void refreshStaticStatic() {
-        StaticKey s = node.staticKey();
-        if (s == null || !s.dh(publicKey, staticStatic)) Arrays.fill(staticStatic, (byte) 0);
+        Arrays.fill(staticStatic, (byte) 0);
+        staticStaticReady = false;
+    }
+
+    /** DH(our static, their static); all zeros without a static key or for a low-order public key. */
+    byte[] staticStatic() {
+        if (!staticStaticReady) {
+            StaticKey s = node.staticKey();
+            if (s == null) return staticStatic;  // zeros: no handshake is possible without a key
+            if (!s.dh(publicKey, staticStatic)) Arrays.fill(staticStatic, (byte) 0);
+            staticStaticReady = true;
+        }
+        return staticStatic;
     }
 
     void setPersistentKeepalive(int seconds, long now, Actions out) {
@@ -230,7 +246,7 @@ public final class Peer {
         sentAnyHandshake = true;
         if (handshake.hasLocalIndex) node.indexTable().remove(handshake.localIndex);
         int index = node.indexTable().newHandshakeIndex(this);
-        byte[] msg = handshake.createInitiation(node.aead(), s, publicKey, staticStatic,
+        byte[] msg = handshake.createInitiation(node.aead(), s, publicKey, staticStatic(),
             X25519.generatePrivateKey(node.random()), index, node.clock().epochNanos());
         if (msg == null) {
             node.indexTable().remove(index);
@@ -486,7 +502,7 @@ public final class Peer {
         zeroKeyMaterial();
         staged.clear();
         Arrays.fill(presharedKey, (byte) 0);
-        Arrays.fill(staticStatic, (byte) 0);
+        refreshStaticStatic();
         removed = true;
     }
 }

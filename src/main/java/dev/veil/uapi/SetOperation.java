@@ -37,6 +37,15 @@ final class SetOperation {
     private boolean created;
     /** The section's persistent keepalive interval, or -1 when the section set none. */
     private int keepalive = -1;
+    /**
+     * The section's allowed_ip lines not yet applied: consecutive ones are applied together (up to
+     * {@link #MAX_PENDING_IPS}), so 130,000 of them do not take the device lock 130,000 times. Any other line, the
+     * end of the section and a failing line apply them first, so the effect is that of applying them one by one.
+     */
+    private final java.util.ArrayList<IpChange> pendingIps = new java.util.ArrayList<>();
+    private static final int MAX_PENDING_IPS = 1024;
+
+    private record IpChange(AllowedIps.Prefix prefix, boolean remove) {}
 
     SetOperation(Device device) {
         this.device = device;
@@ -44,11 +53,21 @@ final class SetOperation {
 
     /** Applies one {@code key=value} line, line[0, len), without its newline. */
     void line(byte[] line, int len) throws UapiException {
+        try {
+            line0(line, len);
+        } catch (UapiException | RuntimeException e) {
+            applyAllowedIps();  // the lines before the failing one stay applied
+            throw e;
+        }
+    }
+
+    private void line0(byte[] line, int len) throws UapiException {
         int eq = 0;
         while (eq < len && line[eq] != '=') eq++;
         if (eq == len) throw new UapiException(Errno.PROTOCOL, "a line without '='");
         String key = new String(line, 0, eq, ISO_8859_1);
         int off = eq + 1;
+        if (!key.equals("allowed_ip")) applyAllowedIps();
         if (key.equals("public_key")) {
             deviceSection = false;
             finish();
@@ -62,6 +81,7 @@ final class SetOperation {
 
     /** Ends the current peer section: applies its keepalive and starts a handshake for staged packets. */
     void finish() {
+        applyAllowedIps();
         Peer p = peer;
         byte[] k = peerKey;
         int seconds = keepalive;
@@ -192,10 +212,10 @@ final class SetOperation {
                 String text = remove ? value(line, off + 1, len - 1) : value(line, off, len);
                 AllowedIps.Prefix prefix = UapiText.prefix(text);
                 if (prefix == null) throw new UapiException(Errno.INVALID, "failed to set allowed ip " + shortened(text));
-                onPeer((node, p) -> {
-                    if (remove) node.allowedIps().remove(prefix.address(), prefix.cidr(), p);
-                    else node.allowedIps().insert(prefix.address(), prefix.cidr(), p);
-                });
+                if (peer != null) {
+                    pendingIps.add(new IpChange(prefix, remove));
+                    if (pendingIps.size() >= MAX_PENDING_IPS) applyAllowedIps();
+                }
             }
             case "protocol_version" -> {
                 if (!value(line, off, len).equals("1")) throw new UapiException(Errno.INVALID, "invalid protocol version");
@@ -208,6 +228,18 @@ final class SetOperation {
     private void removePeer() {
         onPeer(Node::removePeer);
         peer = null;
+    }
+
+    /** Applies the queued allowed_ip lines of the section's peer, in order, under one hold of the device lock. */
+    private void applyAllowedIps() {
+        if (pendingIps.isEmpty()) return;
+        onPeer((node, p) -> {
+            for (IpChange c : pendingIps) {
+                if (c.remove) node.allowedIps().remove(c.prefix.address(), c.prefix.cidr(), p);
+                else node.allowedIps().insert(c.prefix.address(), c.prefix.cidr(), p);
+            }
+        });
+        pendingIps.clear();
     }
 
     /** Runs a change on the section's peer under the device lock, unless it is a placeholder or already gone. */

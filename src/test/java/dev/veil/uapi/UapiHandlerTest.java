@@ -238,6 +238,26 @@ class UapiHandlerTest {
     }
 
     @Test
+    void thousandsOfAllowedIpsInOneSectionApplyInOrderAcrossBatches() {
+        Rig r = Rig.alone();
+        List<String> lines = new java.util.ArrayList<>(List.of("public_key=" + hex(peerA)));
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            String ip = "10.1." + (i >> 8) + "." + (i & 255) + "/32";
+            lines.add("allowed_ip=" + ip);
+            if (i == 2500) lines.add("allowed_ip=-10.1.0.7/32");  // removes one added in an earlier batch
+            if (i != 7) expected.add(ip);
+        }
+        lines.add("endpoint=192.0.2.1:51820");
+        lines.add("allowed_ip=10.1.0.7/32");  // after another line: applied again, last
+        expected.add("10.1.0.7/32");
+        assertEquals(0, r.set(lines.toArray(String[]::new)));
+        List<String> shown = r.get().peers().get(hex(peerA)).stream()
+            .filter(l -> l.startsWith("allowed_ip=")).map(l -> l.substring("allowed_ip=".length())).sorted().toList();
+        assertEquals(expected.stream().sorted().toList(), shown);
+    }
+
+    @Test
     void aPortInUseIsAnsweredWithEaddrinuseAndTheOldPortStays() throws Exception {
         Rig r = Rig.alone();
         r.net.bind(new Endpoint(r.underlay, 3000));
