@@ -60,7 +60,12 @@ for r in $(seq 1 "$runs"); do
   done
   t1=$(date +%s%N)
   ms=$(( (t1 - t0) / 1000000 )); upms=$(( (tup - t0) / 1000000 ))
-  echo "run $r: veil up returned after $upms ms, first handshake after $ms ms"
+  # CPU time of the processes that serve the interface (the JVM), up to now: a figure less sensitive to load.
+  ticks=0
+  for p in $(ip netns pids $A); do
+    t=$(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0); ticks=$((ticks + t))
+  done
+  echo "run $r: veil up returned after $upms ms, first handshake after $ms ms, CPU $(( ticks * 1000 / $(getconf CLK_TCK) )) ms"
   times+=("$ms")
   ip netns exec $A ./veil down "$work/$IFA.conf" >/dev/null 2>&1
   # wireguard-go forgets the session so that the next run starts from scratch: re-add the peer.

@@ -31,17 +31,31 @@ final class UpDownCommands {
             + "or write (refused otherwise).")
         boolean insecurePermissions;
 
+        /**
+         * Set by the launcher for a plain {@code veil up}: serve the interface from this process (one JVM start, not
+         * two), create this file once the interface is up so that the launcher can return, then let go of the
+         * terminal (output to $VEIL_LOG, else /dev/null). Signals later take the interface down, as in the foreground.
+         */
+        @Option(names = "--detach-ready-file", hidden = true)
+        Path readyFile;
+
         @Override
         public Integer call() throws Exception {
             Quick q = Quick.locate(config, System.err, true);
             q.insecurePermissions = insecurePermissions;
             q.load();
-            // As wg-quick's trap: a signal during up undoes it; in the foreground, a signal later takes it down.
-            Thread hook = new Thread(q::onSignal, "veil-" + q.ifname + "-signal");
+            // As wg-quick's trap: a signal during up undoes it; in the foreground, a signal later takes it down. The
+            // JVM exits when the hook ends, so the hook also stops a daemon served here (its socket goes with it).
+            java.util.concurrent.atomic.AtomicReference<Daemon> served = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread hook = new Thread(() -> {
+                q.onSignal();
+                Daemon d = served.get();
+                if (d != null) d.close();
+            }, "veil-" + q.ifname + "-signal");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                if (foreground) {
-                    attached(q);
+                if (foreground || readyFile != null) {
+                    attached(q, readyFile, served);
                 } else {
                     q.up(q.userspace(home()));
                 }
@@ -56,14 +70,24 @@ final class UpDownCommands {
             return 0;
         }
 
-        /** Brings the interface up served by this JVM and waits until it goes away. */
-        private static void attached(Quick q) throws Exception {
+        /**
+         * Brings the interface up served by this JVM and waits until it goes away; with a ready file, detaches from
+         * the terminal once up.
+         */
+        private static void attached(Quick q, Path readyFile, java.util.concurrent.atomic.AtomicReference<Daemon> served)
+                throws Exception {
             Daemon[] daemon = {null};
             try {
                 q.up(name -> {
                     System.err.println("[#] veil daemon " + name + " (in this process)");
                     daemon[0] = Daemon.start(name, 1420);
+                    served.set(daemon[0]);
                 });
+                if (readyFile != null) {
+                    String log = System.getenv("VEIL_LOG");
+                    dev.veil.linux.Stdio.redirectOutput(log == null || log.isEmpty() ? "/dev/null" : log);
+                    java.nio.file.Files.writeString(readyFile, "up\n");
+                }
                 String why = daemon[0].await();
                 System.err.printf("veil: interface %s shutting down (%s)%n", q.ifname, why);
             } finally {
