@@ -71,6 +71,7 @@ final class Daemon implements AutoCloseable {
             throw new UserError("cannot serve the UAPI socket for " + ifname + ": " + e.getMessage());
         }
         device.start();
+        WarmUp.startInBackground(Aead.defaultBackend());
         return d;
     }
 

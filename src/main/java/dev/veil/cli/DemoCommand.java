@@ -2,7 +2,6 @@ package dev.veil.cli;
 
 import dev.veil.conn.MemoryNetwork;
 import dev.veil.core.Endpoint;
-import dev.veil.core.MemoryStaticKey;
 import dev.veil.core.NodeEvents;
 import dev.veil.core.Peer;
 import dev.veil.crypto.Aead;
@@ -47,21 +46,8 @@ final class DemoCommand implements Callable<Integer> {
             byte[] aPub = X25519.publicKey(aKey), bPub = X25519.publicKey(bKey);
             out.printf("  alice  public key %s  tunnel %s  underlay %s%n", b64(aPub), AddressText.format(aIp), aUnder);
             out.printf("  bob    public key %s  tunnel %s  underlay %s%n", b64(bPub), AddressText.format(bIp), bUnder);
-            a.configure(n -> {
-                n.setStaticKey(new MemoryStaticKey(aKey));
-                n.setEvents(printer("alice", out));
-                Peer p = n.addPeer(bPub);
-                p.setEndpoint(bUnder);
-                n.allowedIps().insert(bIp, 32, p);
-                return p;
-            });
-            b.configure(n -> {
-                n.setStaticKey(new MemoryStaticKey(bKey));
-                n.setEvents(printer("bob", out));
-                Peer p = n.addPeer(aPub);
-                n.allowedIps().insert(aIp, 32, p);
-                return p;
-            });
+            InMemoryLink.configure(a, aKey, printer("alice", out), bPub, bUnder, bIp);
+            InMemoryLink.configure(b, bKey, printer("bob", out), aPub, null, aIp);
             java.util.Arrays.fill(aKey, (byte) 0);
             java.util.Arrays.fill(bKey, (byte) 0);
             a.start();

@@ -6,7 +6,12 @@ final class Icmp {
 
     /** An IPv4 ICMP echo request from src to dst with the given sequence number and 56 bytes of payload. */
     static byte[] echoRequest(byte[] src, byte[] dst, int id, int seq) {
-        byte[] p = new byte[20 + 8 + 56];
+        return echoRequest(src, dst, id, seq, 56);
+    }
+
+    /** An IPv4 ICMP echo request with {@code payload} bytes of payload. */
+    static byte[] echoRequest(byte[] src, byte[] dst, int id, int seq, int payload) {
+        byte[] p = new byte[20 + 8 + payload];
         p[0] = 0x45;
         p[2] = (byte) (p.length >>> 8);
         p[3] = (byte) p.length;
@@ -18,7 +23,7 @@ final class Icmp {
         p[20] = 8;  // echo request
         put16(p, 24, id);
         put16(p, 26, seq);
-        for (int i = 0; i < 56; i++) p[28 + i] = (byte) i;
+        for (int i = 0; i < payload; i++) p[28 + i] = (byte) i;
         put16(p, 22, checksum(p, 20, p.length - 20));
         return p;
     }
