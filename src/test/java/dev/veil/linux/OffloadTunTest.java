@@ -44,7 +44,8 @@ class OffloadTunTest {
         try (LinuxTun ta = LinuxTun.open(ifA, true); LinuxTun tb = LinuxTun.open(ifB, true)) {
             Root.must("ip", "netns", "add", nsB);
             System.out.println("offloads: " + ta.offloads() + " (" + ta.offloadNote() + ")");
-            assertNotEquals(LinuxTun.Offloads.NONE, ta.offloads(), "this kernel takes TSO on a TUN: " + ta.offloadNote());
+            assertNotEquals(LinuxTun.Offloads.NONE, ta.offloads(),
+                "this kernel takes TSO on a TUN: " + ta.offloadNote());
             for (Object[] side : new Object[][] {{ta, nsA, ifA, a4, a6}, {tb, nsB, ifB, b4, b6}}) {
                 LinuxTun t = (LinuxTun) side[0];
                 String ns = (String) side[1], ifname = (String) side[2];
@@ -122,7 +123,8 @@ class OffloadTunTest {
     private static List<String> command(String ns, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classes = Path.of(TcpPipe.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns, java, "-cp", classes, TcpPipe.class.getName()));
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns, java, "-cp", classes,
+            TcpPipe.class.getName()));
         c.addAll(List.of(args));
         return c;
     }

@@ -70,7 +70,8 @@ class CoalescerTest {
 
     @Test
     void multipleProtocolsAndFlows() {
-        expect(new int[] {0, 1, 2, 4, 5, 7, 9}, new int[] {240, 228, 128, 140, 260, 160, 248}, plan(true, mixedFlows()));
+        expect(new int[] {0, 1, 2, 4, 5, 7, 9}, new int[] {240, 228, 128, 140, 260, 160, 248},
+            plan(true, mixedFlows()));
     }
 
     @Test
@@ -140,7 +141,8 @@ class CoalescerTest {
         for (int flags : new int[] {ACK | FIN, ACK | SYN, ACK | CWR, ACK | ECE, PSH}) {
             expect(new int[] {0, 1}, new int[] {140, 140}, plan(true, tcp4(1, ACK), tcp4(101, flags)));
         }
-        expect(new int[] {0, 1}, new int[] {140, 40}, plan(true, tcp4(1, ACK), Packets.tcp4().seq(101).payload(0).build()));
+        byte[] empty = Packets.tcp4().seq(101).payload(0).build();
+        expect(new int[] {0, 1}, new int[] {140, 40}, plan(true, tcp4(1, ACK), empty));
         expect(new int[] {0, 1}, new int[] {140, 140}, plan(true, tcp4(1, ACK), tcp4(102, ACK)));  // a gap
     }
 
@@ -217,7 +219,8 @@ class CoalescerTest {
         assertTrue(h.read(out, 0, len));
         int t = s.ipHeader(), headers = t + s.transportHeader();
         assertEquals(VirtioNetHdr.F_NEEDS_CSUM, h.flags);
-        assertEquals(s.tcp ? (s.v6 ? VirtioNetHdr.GSO_TCPV6 : VirtioNetHdr.GSO_TCPV4) : VirtioNetHdr.GSO_UDP_L4, h.gsoType);
+        int type = s.tcp ? (s.v6 ? VirtioNetHdr.GSO_TCPV6 : VirtioNetHdr.GSO_TCPV4) : VirtioNetHdr.GSO_UDP_L4;
+        assertEquals(type, h.gsoType);
         assertEquals(1380, h.gsoSize);
         assertEquals(headers, h.hdrLen);
         assertEquals(t, h.csumStart);
@@ -226,9 +229,11 @@ class CoalescerTest {
         assertArrayEquals(sp, Arrays.copyOf(out, len));
 
         byte[] ip = Arrays.copyOfRange(out, 10, len);
-        byte[] src = Arrays.copyOfRange(ip, s.v6 ? 8 : 12, s.v6 ? 24 : 16), dst = Arrays.copyOfRange(ip, s.v6 ? 24 : 16, s.v6 ? 40 : 20);
+        byte[] src = Arrays.copyOfRange(ip, s.v6 ? 8 : 12, s.v6 ? 24 : 16);
+        byte[] dst = Arrays.copyOfRange(ip, s.v6 ? 24 : 16, s.v6 ? 40 : 20);
         int proto = s.tcp ? 6 : 17;
-        assertEquals(pseudo(src, dst, proto, ip.length - t), u16(ip, t + h.csumOffset), "pseudo-header sum, not complemented");
+        assertEquals(pseudo(src, dst, proto, ip.length - t), u16(ip, t + h.csumOffset),
+            "pseudo-header sum, not complemented");
         // The checksum the kernel completes (CHECKSUM_PARTIAL) makes a valid packet.
         put16(ip, t + h.csumOffset, ~sum(ip, t, ip.length - t, 0) & 0xffff);
         assertTrue(checksumsValid(ip));

@@ -49,7 +49,8 @@ class OffloadProperties {
                     int t = v6 ? 40 : (p[0] & 0x0f) * 4;
                     boolean tcp = p[v6 ? 6 : 9] == 6;
                     int headerLen = t + (tcp ? ((p[t + 12] & 0xff) >>> 4) * 4 : 8);
-                    assertTrue(len - headerLen >= 1 && len - headerLen <= gsoSize, "a segment's payload is 1 to gso_size");
+                    int payload = len - headerLen;
+                    assertTrue(payload >= 1 && payload <= gsoSize, "a segment's payload is 1 to gso_size");
                     assertTrue(Packets.checksumsValid(p), "segments carry valid checksums");
                 }
             }

@@ -38,8 +38,10 @@ class SegmenterTest {
     /** wireguard-go's handleVirtioRead vectors: a 200-byte payload with gso_size 100 makes two packets. */
     @Test
     void wireguardGoVectors() {
-        assertArrayEquals(new int[] {140, 140}, lengths(segment(tcp4().flags(ACK | PSH).payload(200).superPacket(100))));
-        assertArrayEquals(new int[] {160, 160}, lengths(segment(tcp6().flags(ACK | PSH).payload(200).superPacket(100))));
+        assertArrayEquals(new int[] {140, 140},
+            lengths(segment(tcp4().flags(ACK | PSH).payload(200).superPacket(100))));
+        assertArrayEquals(new int[] {160, 160},
+            lengths(segment(tcp6().flags(ACK | PSH).payload(200).superPacket(100))));
         assertArrayEquals(new int[] {128, 128}, lengths(segment(udp4().payload(200).superPacket(100))));
         assertArrayEquals(new int[] {148, 148}, lengths(segment(udp6().payload(200).superPacket(100))));
         assertEquals(0, seg.dropped());
@@ -86,7 +88,8 @@ class SegmenterTest {
             assertArrayEquals(s.options, Arrays.copyOfRange(p, t + 20, t + 32), "options copied");
             payload.write(p, headers, p.length - headers);
         }
-        assertArrayEquals(Arrays.copyOfRange(sp, 10 + headers, sp.length), payload.toByteArray(), "payloads concatenate");
+        assertArrayEquals(Arrays.copyOfRange(sp, 10 + headers, sp.length), payload.toByteArray(),
+            "payloads concatenate");
         assertEquals(n, seg.packets());
     }
 
@@ -193,8 +196,10 @@ class SegmenterTest {
         expectDrop(Segmenter.Drop.BAD_LENGTH, mutate(tcp4().payload(300).superPacket(100), b -> b[10] = 0x41));
         expectDrop(Segmenter.Drop.BAD_LENGTH, mutate(tcp4().payload(300).superPacket(100), b -> b[10 + 32] = 0x40));
         expectDrop(Segmenter.Drop.BAD_LENGTH, Arrays.copyOf(tcp4().payload(300).superPacket(100), 40));
-        expectDrop(Segmenter.Drop.BAD_CHECKSUM_OFFSET, mutate(tcp4().payload(300).superPacket(100), b -> le16(b, 8, 6)));
-        expectDrop(Segmenter.Drop.BAD_CHECKSUM_OFFSET, mutate(tcp4().payload(300).superPacket(100), b -> le16(b, 6, 24)));
+        expectDrop(Segmenter.Drop.BAD_CHECKSUM_OFFSET,
+            mutate(tcp4().payload(300).superPacket(100), b -> le16(b, 8, 6)));
+        expectDrop(Segmenter.Drop.BAD_CHECKSUM_OFFSET,
+            mutate(tcp4().payload(300).superPacket(100), b -> le16(b, 6, 24)));
         expectDrop(Segmenter.Drop.BAD_CHECKSUM_OFFSET, mutate(tcp4().build(), 0x01, 0, 0, 139, 0));
         expectDrop(Segmenter.Drop.BAD_CHECKSUM_OFFSET, mutate(tcp4().build(), 0x01, 0, 0, 130, 16));
     }
