@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * connection (IPv4, then IPv6) from one namespace to the other makes the kernel hand over TSO super-packets: the
  * relay checks every segment it gets (no longer than the MTU, valid IP and TCP/UDP checksums by a routine of this
  * test), the other TUN takes the coalesced super-packets, and the bytes arrive intact (SHA-256). When the kernel
- * accepted USO, UDP datagrams take the same path. Needs root; skipped with a printed reason otherwise.
+ * accepted USO, UDP datagrams sent with UDP_SEGMENT take the same path as USO super-packets. Needs root; skipped
+ * with a printed reason otherwise.
  */
 class OffloadTunTest {
     private static final int MTU = 1420;
@@ -75,7 +76,9 @@ class OffloadTunTest {
 
             if (ta.offloads() == LinuxTun.Offloads.TCP_UDP) {
                 long written = tb.offloadCounters().superPacketsWritten();
+                long read = ta.offloadCounters().superPacketsRead();
                 transferUdp(nsA, nsB, b4, 5203);
+                assertTrue(ta.offloadCounters().superPacketsRead() > read, "the kernel handed over USO super-packets");
                 assertTrue(tb.offloadCounters().superPacketsWritten() > written, "UDP datagrams were coalesced (USO)");
                 assertEquals(0, tb.offloadCounters().writeErrors(), "the kernel took every UDP_L4 packet");
                 assertEquals(0, badSegments.get(), "every datagram is valid: " + firstBad.get());
@@ -106,7 +109,7 @@ class OffloadTunTest {
         int count = 400;
         Process sink = start(nsB, "udp-sink", String.valueOf(port), String.valueOf(count), "5");
         try {
-            Root.Run source = Root.run(command(nsA, "udp-source", host, String.valueOf(port), String.valueOf(count),
+            Root.Run source = Root.run(command(nsA, "uso-source", host, String.valueOf(port), String.valueOf(count),
                 "1200").toArray(String[]::new));
             assertEquals(0, source.exit(), source.output());
             String[] result = lastLine(sink).split(" ");
@@ -122,9 +125,10 @@ class OffloadTunTest {
 
     private static List<String> command(String ns, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        String classes = Path.of(TcpPipe.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns, java, "-cp", classes,
-            TcpPipe.class.getName()));
+        String classes = Path.of(TcpPipe.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + ":"
+            + Path.of(Libc.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns, java, "--enable-native-access=ALL-UNNAMED",
+            "-cp", classes, TcpPipe.class.getName()));
         c.addAll(List.of(args));
         return c;
     }

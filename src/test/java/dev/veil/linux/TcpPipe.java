@@ -16,8 +16,9 @@ import java.util.HexFormat;
  * A small program that tests run inside a network namespace ({@code ip netns exec NS java ... TcpPipe ...}):
  * {@code sink PORT} accepts one TCP connection and prints the byte count and SHA-256 of what arrived;
  * {@code source HOST PORT BYTES} sends {@link #pattern} bytes; {@code udp-sink PORT COUNT SECONDS} prints how many
- * of COUNT numbered datagrams arrived intact and how many were corrupt; {@code udp-source HOST PORT COUNT SIZE}
- * sends them. It prints "ready" once listening.
+ * of COUNT numbered datagrams arrived intact and how many were corrupt; {@code uso-source HOST PORT COUNT SIZE} sends
+ * them 40 at a time through one IPv4 socket with UDP_SEGMENT (UDP GSO, through {@link Libc}), so the kernel builds
+ * USO super-packets. Sinks print "ready" once listening.
  */
 public final class TcpPipe {
     private TcpPipe() {}
@@ -38,6 +39,38 @@ public final class TcpPipe {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         for (long at = 0; at < n; at += 65536) md.update(chunk(at, (int) Math.min(65536, n - at)));
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static final int SOL_UDP = 17, UDP_SEGMENT = 103;
+
+    private static void usoSource(String[] args) throws Exception {
+        int count = Integer.parseInt(args[3]), size = Integer.parseInt(args[4]);
+        byte[] to = InetAddress.getByName(args[1]).getAddress();
+        int port = Integer.parseInt(args[2]);
+        byte[] sockaddr = new byte[16];
+        sockaddr[0] = (byte) Libc.AF_INET;  // sa_family, little-endian
+        sockaddr[2] = (byte) (port >>> 8);
+        sockaddr[3] = (byte) port;
+        System.arraycopy(to, 0, sockaddr, 4, 4);
+        int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        try {
+            Libc.setsockopt(fd, SOL_UDP, UDP_SEGMENT, size);
+            for (int first = 0; first < count; first += 40) {
+                int n = Math.min(40, count - first);
+                byte[] buf = new byte[n * size];
+                for (int k = 0; k < n; k++) {
+                    int d = first + k;
+                    buf[k * size] = (byte) (d >>> 8);
+                    buf[k * size + 1] = (byte) d;
+                    System.arraycopy(chunk(d * 7919L, size - 2), 0, buf, k * size + 2, size - 2);
+                }
+                long r = Libc.sendto(fd, buf, 0, buf.length, sockaddr, 16);
+                if (r != buf.length) throw new java.io.IOException("sendto: " + (r < 0 ? Libc.strerror((int) -r) : r));
+                Thread.sleep(2);  // give the receiver time to keep up
+            }
+        } finally {
+            Libc.close(fd);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -96,21 +129,7 @@ public final class TcpPipe {
                     System.out.println(good + " " + bad);
                 }
             }
-            case "udp-source" -> {
-                int count = Integer.parseInt(args[3]), size = Integer.parseInt(args[4]);
-                InetAddress to = InetAddress.getByName(args[1]);
-                int port = Integer.parseInt(args[2]);
-                try (DatagramSocket s = new DatagramSocket()) {
-                    for (int n = 0; n < count; n++) {
-                        byte[] b = new byte[size];
-                        b[0] = (byte) (n >>> 8);
-                        b[1] = (byte) n;
-                        System.arraycopy(chunk(n * 7919L, size - 2), 0, b, 2, size - 2);
-                        s.send(new DatagramPacket(b, size, to, port));
-                        if (n % 16 == 15) Thread.sleep(2);  // bursts of 16 for the receiver to keep up
-                    }
-                }
-            }
+            case "uso-source" -> usoSource(args);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
