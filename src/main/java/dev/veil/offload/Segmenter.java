@@ -11,7 +11,8 @@ import dev.veil.buffer.PacketBatch;
  * from the first, a fresh header checksum (or the IPv6 payload length), its sequence number, FIN and PSH only on
  * the last segment, CWR only on the first, and its full TCP checksum; each UDP datagram its UDP length and
  * checksum. A packet with GSO_NONE and NEEDS_CSUM gets its partial checksum completed. Malformed input is dropped
- * and counted by {@link Drop}, never thrown.
+ * and counted by {@link Drop}, never thrown. So is a GSO packet the kernel would not build for a TUN with these
+ * offloads: IPv6 with extension headers, csum_start anywhere but the transport header, UFO.
  *
  * <p>{@link #load} keeps a reference to the caller's buffer, which must not change until {@link #hasNext} is
  * false; {@link #next} then writes one packet at a time, so a super-packet with more segments than a batch holds
