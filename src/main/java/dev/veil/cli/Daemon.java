@@ -50,12 +50,15 @@ final class Daemon implements AutoCloseable {
             }
         }
         LinuxTun tun;
+        boolean offload = LinuxTun.offloadWanted();
         try {
-            tun = LinuxTun.open(ifname);
+            tun = LinuxTun.open(ifname, offload);
         } catch (IllegalArgumentException | IOException e) {
             if (audit != null) audit.close();
             throw new UserError(e.getMessage());
         }
+        System.err.println("veil: TUN offload " + (offload ? tun.offloadNote() : "off (" + LinuxTun.OFFLOAD_PROPERTY
+            + "=false)"));
         tun.setMtu(mtu);
         Device device = new Device(ifname, tun, UdpTransport.factory(), SystemClock.INSTANCE, new SecureRandom(),
             Aead.defaultBackend());

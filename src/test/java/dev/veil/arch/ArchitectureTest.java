@@ -63,6 +63,16 @@ class ArchitectureTest {
     }
 
     @Test
+    void offloadDoesNoIoAndStartsNoThreads() {
+        ArchRule r = noClasses().that().resideInAPackage("dev.veil.offload..").should().dependOnClassesThat()
+            .resideInAnyPackage("java.io..", "java.net..", "java.lang.foreign..", "java.nio.channels..",
+                "java.nio.file..", "java.util.concurrent..", "dev.veil.device..", "dev.veil.linux..", "dev.veil.cli..")
+            .orShould().dependOnClassesThat().haveFullyQualifiedName(Thread.class.getName())
+            .because("segmentation and coalescing work on bytes the TUN layer reads and writes");
+        r.check(classes);
+    }
+
+    @Test
     void ioInterfacesDoNotDependOnTheDevice() {
         ArchRule r = noClasses().that().resideInAnyPackage("dev.veil.tun..", "dev.veil.conn..").should()
             .dependOnClassesThat().resideInAnyPackage("dev.veil.device..", "dev.veil.cli..");
