@@ -278,7 +278,7 @@ final class Libc {
 
     static final int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
     static final int MSG_TRUNC = 0x20;
-    static final int EIO = 5, EINVAL = 22, ENOPROTOOPT = 92;
+    static final int EIO = 5, EINVAL = 22, EMSGSIZE = 90, ENOPROTOOPT = 92;
 
     // Bound as critical: the socket is non-blocking, so the calls return at once, and they touch off-heap memory only.
     private static final MethodHandle RECVMMSG = bind("recvmmsg",

@@ -17,9 +17,10 @@ import java.lang.foreign.MemorySegment;
  * segment size; the kernel (or the NIC) cuts it into datagrams. A message holds at most 64 segments and 64 KB, as
  * the kernel requires.
  *
- * <p>When the kernel refuses a GSO message (EIO: the device cannot checksum; ENOPROTOOPT; EINVAL before any GSO
- * message went through), GSO is turned off for this socket, logged once, and the message is resent one datagram at
- * a time. An EINVAL after GSO has worked (a segment larger than the path MTU) only resends that message. Other
+ * <p>When the kernel refuses a GSO message, the message is resent one datagram at a time. EIO (older kernels say it
+ * for a device that cannot checksum; newer ones checksum in software) and ENOPROTOOPT turn GSO off for this socket,
+ * logged once. EINVAL (older kernels) or EMSGSIZE (newer) say a segment does not fit the path MTU: they turn GSO
+ * off when no GSO message has gone through on this socket yet, and otherwise only that message is resent. Other
  * errors drop the message, as UDP does.
  *
  * <p>Not thread-safe: the one sending thread owns it.
@@ -169,8 +170,9 @@ final class UdpSender {
             int e = -r;
             if (e == Libc.EINTR) continue;
             int count = main ? segments[done] : 1;
-            if (count > 1 && (e == Libc.EIO || e == Libc.ENOPROTOOPT || e == Libc.EINVAL)) {
-                if (e != Libc.EINVAL || !gsoWorked) refuseGso(e);
+            boolean tooLarge = e == Libc.EINVAL || e == Libc.EMSGSIZE;
+            if (count > 1 && (e == Libc.EIO || e == Libc.ENOPROTOOPT || tooLarge)) {
+                if (!tooLarge || !gsoWorked) refuseGso(e);
                 sendSplit(done);
             } else if (e == Libc.EAGAIN) {
                 for (int m = done; m < n; m++) dropped += main ? segments[m] : 1;  // the send buffer is full
