@@ -73,14 +73,24 @@ public final class UdpTransport implements DatagramTransport {
 
     /** Opens a socket on the port (0 for any) with the firewall mark (0 for none) and these options. */
     static UdpTransport open(int port, int fwmark, Options options) throws IOException {
+        return open(port, fwmark, options, false);
+    }
+
+    /** Opens the AF_INET socket that serves where IPv6 is unavailable, so tests can reach it on any kernel. */
+    static UdpTransport openIpv4Only(int port, int fwmark, Options options) throws IOException {
+        return open(port, fwmark, options, true);
+    }
+
+    private static UdpTransport open(int port, int fwmark, Options options, boolean ipv4Only) throws IOException {
         if (port < 0 || port > 65535) throw new IOException("invalid port " + port);
         int fd;
-        boolean v6 = true;
+        boolean v6 = !ipv4Only;
+        int type = Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC;
         try {
-            fd = Libc.socket(Libc.AF_INET6, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+            fd = Libc.socket(v6 ? Libc.AF_INET6 : Libc.AF_INET, type, 0);
         } catch (Libc.Errno e) {
-            if (e.errno != Libc.EAFNOSUPPORT) throw e;
-            fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+            if (!v6 || e.errno != Libc.EAFNOSUPPORT) throw e;
+            fd = Libc.socket(Libc.AF_INET, type, 0);
             v6 = false;
         }
         try (Arena a = Arena.ofConfined()) {

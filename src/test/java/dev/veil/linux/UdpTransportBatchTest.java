@@ -239,6 +239,27 @@ class UdpTransportBatchTest {
     }
 
     @Test
+    void theIpv4OnlyFallbackSocketBatchesToo() throws Exception {
+        try (UdpTransport a = UdpTransport.openIpv4Only(0, 0, ALL); UdpTransport b = UdpTransport.openIpv4Only(0, 0, ALL);
+             UdpTransport dual = UdpTransport.open(0, 0, ALL)) {
+            List<byte[]> burst = run(17, 40, 1200);
+            burst.add(payload(17, 40, 9));
+            send(a, burst, new Endpoint(LO4, b.localPort()));
+            assertEquals(1, a.stats().gsoMessages(), "GSO on the AF_INET socket: " + a.stats());
+            assertArrived(burst, receive(b, 41, 16), new Endpoint(LO4, a.localPort()));
+            assertEquals(1, b.stats().groMessages());
+            PacketBatch out = new PacketBatch(2, 64);
+            out.add(new byte[] {1}, 0, 1, new Endpoint(LO6, dual.localPort()));  // unreachable from AF_INET: dropped
+            out.add(new byte[] {2}, 0, 1, new Endpoint(LO4, dual.localPort()));
+            a.send(out);
+            assertEquals(1, a.stats().sendDrops());
+            List<Got> got = receive(dual, 1, 4);
+            assertEquals(2, got.getFirst().data()[0]);
+            assertEquals(new Endpoint(LO4, a.localPort()), got.getFirst().from(), "an AF_INET source on the dual-stack socket");
+        }
+    }
+
+    @Test
     void theOffloadPropertyTurnsGsoAndGroOff() throws Exception {
         String old = System.getProperty("veil.udp.offload");
         System.setProperty("veil.udp.offload", "false");
