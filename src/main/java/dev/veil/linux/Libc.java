@@ -273,4 +273,36 @@ final class Libc {
             throw rethrow(t);
         }
     }
+
+    // ---- batched UDP (recvmmsg/sendmmsg, UDP GSO/GRO): added for UdpTransport's batching --------------------------
+
+    static final int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
+    static final int MSG_TRUNC = 0x20;
+    static final int EIO = 5, EINVAL = 22, EMSGSIZE = 90, ENOPROTOOPT = 92;
+
+    // Bound as critical: the socket is non-blocking, so the calls return at once, and they touch off-heap memory only.
+    private static final MethodHandle RECVMMSG = bind("recvmmsg",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.critical(false));
+    private static final MethodHandle SENDMMSG = bind("sendmmsg",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.critical(false));
+
+    /** recvmmsg(2) of up to vlen messages into the struct mmsghdr array at msgs, no timeout; count or -errno. */
+    static int recvmmsg(int fd, MemorySegment msgs, int vlen) {
+        try {
+            int r = (int) RECVMMSG.invokeExact(STATE.get(), fd, msgs, vlen, 0, MemorySegment.NULL);
+            return r < 0 ? -errno() : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendmmsg(2) of up to vlen messages from the struct mmsghdr array at msgs; count sent or -errno. */
+    static int sendmmsg(int fd, MemorySegment msgs, int vlen) {
+        try {
+            int r = (int) SENDMMSG.invokeExact(STATE.get(), fd, msgs, vlen, 0);
+            return r < 0 ? -errno() : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 }

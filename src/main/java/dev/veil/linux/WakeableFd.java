@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
  * {@link #enter()} and {@link #leave()} and blocks in {@link #awaitReadable()}; {@link #close()} from any thread
  * wakes it and waits for it to leave before closing the descriptors, so a descriptor number is never reused while
  * a poll still waits on it, and the port is free again when close returns (a rebind to the same port needs that).
+ * A writer may bracket its writes with enter and leave too, so a write never reaches a reused descriptor number.
  * One reader at a time; other methods are thread-safe.
  */
 final class WakeableFd {
@@ -16,7 +17,7 @@ final class WakeableFd {
     private final MemorySegment pollfds = Arena.global().allocate(16, 8);
     private final Object lock = new Object();
     private volatile boolean closed;
-    private boolean reading;
+    private int users;  // readers and writers between enter and leave
     private boolean released;
 
     /** Takes ownership of fd and makes the wake-up eventfd; closes fd if that fails. */
@@ -34,20 +35,20 @@ final class WakeableFd {
         return closed;
     }
 
-    /** Starts a read; false when already closed. */
+    /** Starts a read (or a write); false when already closed. */
     boolean enter() {
         synchronized (lock) {
             if (closed) return false;
-            reading = true;
+            users++;
             return true;
         }
     }
 
-    /** Ends a read; releases the descriptors when a close came meanwhile. */
+    /** Ends a read (or a write); releases the descriptors when a close came meanwhile and no one else is inside. */
     void leave() {
         synchronized (lock) {
-            reading = false;
-            if (closed) release();
+            users--;
+            if (closed && users == 0) release();
             lock.notifyAll();
         }
     }
@@ -58,8 +59,8 @@ final class WakeableFd {
     }
 
     /**
-     * Marks it closed, wakes the reader and waits (5 s at most) for it to leave, then closes the descriptors. A reader
-     * that does not leave in time closes them itself when it does.
+     * Marks it closed, wakes the reader and waits (5 s at most) for it (and any writer) to leave, then closes the
+     * descriptors. A reader that does not leave in time closes them itself when it does.
      */
     void close() {
         synchronized (lock) {
@@ -68,7 +69,7 @@ final class WakeableFd {
             Libc.wake(wakeFd);
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
             boolean interrupted = false;
-            while (reading) {
+            while (users > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) return;
                 try {
