@@ -1,5 +1,6 @@
 package dev.veil.cli;
 
+import dev.veil.linux.Account;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,19 +32,31 @@ final class UpDownCommands {
             + "or write (refused otherwise).")
         boolean insecurePermissions;
 
+        @Option(names = "--user", paramLabel = "USER", description = "Run the daemon as this user once the interface "
+            + "is up (in the foreground: after PostUp), keeping only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE.")
+        String user;
+
+        @Option(names = "--group", paramLabel = "GROUP", description = "The daemon's group with --user (the user's "
+            + "primary group by default).")
+        String group;
+
+        /** The foreground daemon once it has dropped its privileges; a signal then only stops it. */
+        private volatile Daemon dropped;
+
         @Override
         public Integer call() throws Exception {
+            Account account = DaemonCommand.account(user, group);
             Quick q = Quick.locate(config, System.err, true);
             q.insecurePermissions = insecurePermissions;
             q.load();
             // As wg-quick's trap: a signal during up undoes it; in the foreground, a signal later takes it down.
-            Thread hook = new Thread(q::onSignal, "veil-" + q.ifname + "-signal");
+            Thread hook = new Thread(() -> onSignal(q), "veil-" + q.ifname + "-signal");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 if (foreground) {
-                    attached(q);
+                    attached(q, account);
                 } else {
-                    q.up(q.userspace(home()));
+                    q.up(q.userspace(home(), account));
                 }
             } finally {
                 q.detach();
@@ -56,14 +69,43 @@ final class UpDownCommands {
             return 0;
         }
 
-        /** Brings the interface up served by this JVM and waits until it goes away. */
-        private static void attached(Quick q) throws Exception {
+        /**
+         * After a privilege drop this process can no longer run the down steps (they need root): a signal stops the
+         * daemon, which deletes the interface and its routes, and says what is left to {@code veil down}.
+         */
+        private void onSignal(Quick q) {
+            Daemon d = dropped;
+            if (d == null) {
+                q.onSignal();
+                return;
+            }
+            System.err.println("veil: " + q.ifname + " runs as user " + d.dropped().account().user() + ": deleting it; "
+                + "PreDown, SaveConfig, PostDown and wg-quick's rules are left to `veil down " + q.ifname + "` as root");
+            d.stop("signal");
+            d.close();
+        }
+
+        /**
+         * Brings the interface up served by this JVM, drops to {@code account} (when not null) and waits until the
+         * interface goes away.
+         */
+        private void attached(Quick q, Account account) throws Exception {
             Daemon[] daemon = {null};
             try {
                 q.up(name -> {
                     System.err.println("[#] veil daemon " + name + " (in this process)");
-                    daemon[0] = Daemon.start(name, 1420);
+                    daemon[0] = Daemon.start(name, 1420, null, account != null);
                 });
+                if (account != null) {
+                    try {
+                        System.err.println("veil: " + daemon[0].dropTo(account).describe());
+                    } catch (UserError e) {
+                        q.onSignal();  // take it down while this process perhaps still can
+                        throw e;
+                    }
+                    q.detach();  // from now on a signal only stops the daemon (see onSignal)
+                    dropped = daemon[0];
+                }
                 String why = daemon[0].await();
                 System.err.printf("veil: interface %s shutting down (%s)%n", q.ifname, why);
             } finally {
