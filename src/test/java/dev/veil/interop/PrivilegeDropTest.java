@@ -9,6 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,39 +33,59 @@ class PrivilegeDropTest {
     void theDaemonRunsAsNobodyKeepsTwoCapabilitiesOnOneThreadAndStillWorks() throws Exception {
         try (Hosts h = Hosts.create("wg", Hosts.WIREGUARD_GO, "ping", "python3", "getent", "ss")) {
             requireAccounts();
-            h.a.start(Hosts.VEIL, List.of("VEIL_USER=nobody", "VEIL_GROUP=nogroup"));
-            h.b.start(Hosts.WIREGUARD_GO);
-            h.link(true, false);
-            long pid = onlyPid(h.a);
-            String privileged = ("veil-" + h.a.ifname + "-priv-0").substring(0, 15);  // the kernel keeps 15 characters
-            assertDropped(pid, privileged, "after start");
-
-            assertTrue(h.a.ping(h.b.tunnel4, 3), "Veil reaches wireguard-go through the tunnel");
-            assertTrue(h.b.ping(h.a.tunnel6, 3), "wireguard-go reaches Veil through the tunnel");
-            h.transfer(h.a, h.b, h.b.tunnel4, 8L << 20);
-            h.transfer(h.b, h.a, h.a.tunnel4, 8L << 20);
-
-            // SO_MARK needs CAP_NET_ADMIN: the UAPI thread has none, the privileged thread opens the new socket.
-            h.a.in("wg", "set", h.a.ifname, "fwmark", "0x1234");
-            assertEquals("0x1234", h.a.in("wg", "show", h.a.ifname, "fwmark").strip());
-            assertTrue(h.a.in("wg", "show", h.a.ifname).contains("fwmark: 0x1234"), "wg show works after the drop");
-            assertTrue(h.a.in("ss", "-uane").contains("fwmark:0x1234"), "the socket carries the mark");
-            assertTrue(h.a.ping(h.b.tunnel4, 2), "traffic flows after the rebind");
-            // A port below 1024 needs CAP_NET_BIND_SERVICE, also kept by the privileged thread.
-            h.a.in("wg", "set", h.a.ifname, "listen-port", "853");
-            assertEquals("853", h.a.in("wg", "show", h.a.ifname, "listen-port").strip());
-            assertDropped(pid, privileged, "after the rebinds and the traffic");
-
-            // Shutdown: the daemon exits, the interface goes, the socket it may not remove answers no one.
-            ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
-            daemon.destroy();
-            daemon.onExit().get(20, TimeUnit.SECONDS);
-            assertNotEquals(0, h.a.tryIn("ip", "link", "show", h.a.ifname).exit(), "the interface is gone");
-            Path sock = Path.of("/var/run/wireguard", h.a.ifname + ".sock");
-            assertFalse(answers(sock), "no one answers on " + sock);
-            assertFalse(h.a.in("wg", "show", "interfaces").contains(h.a.ifname), "wg does not list the stopped daemon");
-            assertFalse(Files.exists(sock), "wg removed the stale socket");
+            // The audit log lives in a directory only root may enter: the daemon keeps writing to the file it opened
+            // before the drop.
+            Path rootOnly = Files.createTempDirectory("veil-privdrop",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path audit = rootOnly.resolve("audit.jsonl");
+            try {
+                run(h, audit);
+            } finally {
+                Files.deleteIfExists(audit);
+                Files.deleteIfExists(rootOnly);
+            }
         }
+    }
+
+    /** Starts Veil (dropping to nobody, with the audit log) and wireguard-go, and checks the daemon throughout. */
+    private static void run(Hosts h, Path audit) throws Exception {
+        h.a.start(Hosts.VEIL, List.of("VEIL_USER=nobody", "VEIL_GROUP=nogroup", "VEIL_AUDIT_LOG=" + audit));
+        h.b.start(Hosts.WIREGUARD_GO);
+        h.link(true, false);
+        long pid = onlyPid(h.a);
+        String privileged = ("veil-" + h.a.ifname + "-priv-0").substring(0, 15);  // the kernel keeps 15 characters
+        assertDropped(pid, privileged, "after start");
+
+        assertTrue(h.a.ping(h.b.tunnel4, 3), "Veil reaches wireguard-go through the tunnel");
+        assertTrue(h.b.ping(h.a.tunnel6, 3), "wireguard-go reaches Veil through the tunnel");
+        h.transfer(h.a, h.b, h.b.tunnel4, 8L << 20);
+        h.transfer(h.b, h.a, h.a.tunnel4, 8L << 20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(audit).contains("\"event\":\"handshake_completed\"")) {
+            assertTrue(System.nanoTime() < deadline, "the audit log records the handshake: " + Files.readString(audit));
+            Thread.sleep(100);  // polling a condition with a deadline (the log is flushed once a second)
+        }
+
+        // SO_MARK needs CAP_NET_ADMIN: the UAPI thread has none, the privileged thread opens the new socket.
+        h.a.in("wg", "set", h.a.ifname, "fwmark", "0x1234");
+        assertEquals("0x1234", h.a.in("wg", "show", h.a.ifname, "fwmark").strip());
+        assertTrue(h.a.in("wg", "show", h.a.ifname).contains("fwmark: 0x1234"), "wg show works after the drop");
+        assertTrue(h.a.in("ss", "-uane").contains("fwmark:0x1234"), "the socket carries the mark");
+        assertTrue(h.a.ping(h.b.tunnel4, 2), "traffic flows after the rebind");
+        // A port below 1024 needs CAP_NET_BIND_SERVICE, also kept by the privileged thread.
+        h.a.in("wg", "set", h.a.ifname, "listen-port", "853");
+        assertEquals("853", h.a.in("wg", "show", h.a.ifname, "listen-port").strip());
+        assertDropped(pid, privileged, "after the rebinds and the traffic");
+
+        // Shutdown: the daemon exits, the interface goes, the socket it may not remove answers no one.
+        ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+        daemon.destroy();
+        daemon.onExit().get(20, TimeUnit.SECONDS);
+        assertNotEquals(0, h.a.tryIn("ip", "link", "show", h.a.ifname).exit(), "the interface is gone");
+        Path sock = Path.of("/var/run/wireguard", h.a.ifname + ".sock");
+        assertFalse(answers(sock), "no one answers on " + sock);
+        assertFalse(h.a.in("wg", "show", "interfaces").contains(h.a.ifname), "wg does not list the stopped daemon");
+        assertFalse(Files.exists(sock), "wg removed the stale socket");
     }
 
     @Test
