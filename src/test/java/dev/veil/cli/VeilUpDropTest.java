@@ -75,6 +75,30 @@ class VeilUpDropTest {
         }
     }
 
+    @Test
+    void upInTheBackgroundPassesTheAccountToTheDaemonAndDownRemovesItsStaleSocket() throws Exception {
+        try (QuickRig rig = QuickRig.create("wireguard-go", "ping", "getent")) {
+            requireNobody();
+            rig.wgGo.start(Hosts.WIREGUARD_GO);
+            String name = rig.name('b');
+            Path conf = config(rig, name);
+            QuickRig.Exec up = rig.veilInHub("up", "--user", "nobody", "--group", "nogroup", conf.toString());
+            assertEquals(0, up.exit(), up.all());
+            assertTrue(up.err().contains("[#] env VEIL_USER=nobody VEIL_GROUP=nogroup " + Hosts.VEIL + " " + name), up.err());
+            List<Long> daemons = rig.hubPids();
+            assertEquals(1, daemons.size(), "one daemon in the hub: " + daemons);
+            assertOnlyOneThreadHoldsCapabilities(daemons.get(0));
+            assertTrue(rig.ping(rig.wgGo.tunnel4), "ping through the interface of the dropped daemon");
+
+            QuickRig.Exec down = rig.veilInHub("down", conf.toString());
+            assertEquals(0, down.exit(), down.all());
+            assertFalse(down.err().contains("did not remove"), down.err());
+            assertFalse(rig.exists(name), "the interface is gone");
+            assertFalse(Files.exists(UapiClient.socket(name)), "veil down removed the socket the daemon could not");
+            assertEquals("down " + name, Files.readString(rig.dir.resolve("postdown")).strip(), "PostDown ran");
+        }
+    }
+
     private static void requireNobody() throws Exception {
         if (Hosts.run(List.of("getent", "passwd", "nobody"), List.of()).exit() != 0) Hosts.skip("needs the user nobody");
     }
