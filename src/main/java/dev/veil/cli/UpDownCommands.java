@@ -33,7 +33,8 @@ final class UpDownCommands {
         boolean insecurePermissions;
 
         @Option(names = "--user", paramLabel = "USER", description = "Run the daemon as this user once the interface "
-            + "is up (in the foreground: after PostUp), keeping only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE.")
+            + "is up (in the foreground: after PostUp), keeping only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE; in the "
+            + "foreground a signal then only deletes the interface, and veil down does the rest.")
         String user;
 
         @Option(names = "--group", paramLabel = "GROUP", description = "The daemon's group with --user (the user's "
@@ -103,8 +104,8 @@ final class UpDownCommands {
                         q.onSignal();  // take it down while this process perhaps still can
                         throw e;
                     }
-                    q.detach();  // from now on a signal only stops the daemon (see onSignal)
-                    dropped = daemon[0];
+                    dropped = daemon[0];  // from now on a signal only stops the daemon (see onSignal)
+                    q.detach();
                 }
                 String why = daemon[0].await();
                 System.err.printf("veil: interface %s shutting down (%s)%n", q.ifname, why);
