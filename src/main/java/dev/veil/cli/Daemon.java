@@ -4,11 +4,15 @@ import dev.veil.audit.AuditLog;
 import dev.veil.crypto.Aead;
 import dev.veil.device.Device;
 import dev.veil.device.SystemClock;
+import dev.veil.linux.Account;
 import dev.veil.linux.LinuxTun;
+import dev.veil.linux.PrivilegeDrop;
 import dev.veil.linux.UdpTransport;
 import dev.veil.uapi.UapiHandler;
 import dev.veil.uapi.UapiServer;
+import dev.veil.conn.TransportFactory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.util.concurrent.CountDownLatch;
 
@@ -16,10 +20,16 @@ import java.util.concurrent.CountDownLatch;
  * One interface served by this JVM: the TUN, the device and the UAPI socket {@code /var/run/wireguard/IFNAME.sock}.
  * It stops when the TUN is deleted, when the socket file is removed, or on {@link #stop}; {@link #close} then removes
  * the socket and the interface. {@code veil daemon} runs one, and so does {@code veil up --foreground}. With an
- * audit log, a thread {@code veil-IFNAME-audit-0} flushes its aggregated lines once a second. Thread-safe.
+ * audit log, a thread {@code veil-IFNAME-audit-0} flushes its aggregated lines once a second. Started for a
+ * privilege drop, it opens its transports through a {@link PrivilegeDrop}, and {@link #dropTo} later switches the
+ * process to an unprivileged account (see PrivilegeDrop for what is kept and by which thread); a daemon that has
+ * dropped cannot remove its socket from root's {@code /var/run/wireguard}, so it leaves it stale (no one answers;
+ * {@code wg} and {@code veil down} remove it). Thread-safe.
  */
 final class Daemon implements AutoCloseable {
     private final Device device;
+    private final PrivilegeDrop privileges;
+    private volatile PrivilegeDrop.Dropped dropped;
     private AuditLog audit;
     private Thread auditFlusher;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -27,20 +37,22 @@ final class Daemon implements AutoCloseable {
     private volatile String why = "stopped";
     private boolean closed;
 
-    private Daemon(Device device) {
+    private Daemon(Device device, PrivilegeDrop privileges) {
         this.device = device;
+        this.privileges = privileges;
     }
 
     /** Creates the TUN {@code ifname} with the MTU, the device and the socket, and starts the device's threads. */
     static Daemon start(String ifname, int mtu) throws IOException {
-        return start(ifname, mtu, null);
+        return start(ifname, mtu, null, false);
     }
 
     /**
      * As {@link #start(String, int)}, with an audit log of authentication events appended to the file
-     * {@code auditTarget}, or written to stdout for "-"; none when null.
+     * {@code auditTarget}, or written to stdout for "-"; none when null. With {@code willDrop}, the transports are
+     * opened by a privileged thread, ready for {@link #dropTo}.
      */
-    static Daemon start(String ifname, int mtu, String auditTarget) throws IOException {
+    static Daemon start(String ifname, int mtu, String auditTarget, boolean willDrop) throws IOException {
         AuditLog audit = null;
         if (auditTarget != null) {
             try {
@@ -60,9 +72,18 @@ final class Daemon implements AutoCloseable {
         System.err.println("veil: TUN offload " + (offload ? tun.offloadNote() : "off (" + LinuxTun.OFFLOAD_PROPERTY
             + "=false)"));
         tun.setMtu(mtu);
-        Device device = new Device(ifname, tun, UdpTransport.factory(), SystemClock.INSTANCE, new SecureRandom(),
-            Aead.defaultBackend());
-        Daemon d = new Daemon(device);
+        PrivilegeDrop privileges = willDrop ? PrivilegeDrop.start(ifname) : null;
+        TransportFactory transports = willDrop ? privileges.transports(UdpTransport.factory()) : UdpTransport.factory();
+        Device device;
+        try {
+            device = new Device(ifname, tun, transports, SystemClock.INSTANCE, new SecureRandom(), Aead.defaultBackend());
+        } catch (IOException | RuntimeException e) {
+            tun.close();
+            if (privileges != null) privileges.close();
+            if (audit != null) audit.close();
+            throw e;
+        }
+        Daemon d = new Daemon(device, privileges);
         if (audit != null) d.startAudit(ifname, audit);
         device.setOnFailure(t -> d.stop(t.getMessage()));
         try {
@@ -71,6 +92,7 @@ final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             device.close();
             d.closeAudit();
+            if (privileges != null) privileges.close();
             throw new UserError("cannot serve the UAPI socket for " + ifname + ": " + e.getMessage());
         }
         device.start();
@@ -105,6 +127,26 @@ final class Daemon implements AutoCloseable {
         audit.close();
     }
 
+    /**
+     * Switches the whole process to {@code account}, keeping CAP_NET_ADMIN and CAP_NET_BIND_SERVICE on the thread
+     * that opens transports only; needs a daemon started with {@code willDrop}. A failure is a UserError, and the
+     * caller should stop: the process may be half-dropped.
+     */
+    PrivilegeDrop.Dropped dropTo(Account account) {
+        if (privileges == null) throw new IllegalStateException("not started for a privilege drop");
+        try {
+            dropped = privileges.drop(account);
+            return dropped;
+        } catch (IOException e) {
+            throw new UserError("cannot drop privileges to " + account.user() + ": " + e.getMessage());
+        }
+    }
+
+    /** The privilege drop done, or null. */
+    PrivilegeDrop.Dropped dropped() {
+        return dropped;
+    }
+
     /** The UDP port the device listens on. */
     int listenPort() {
         return device.listenPort();
@@ -131,7 +173,12 @@ final class Daemon implements AutoCloseable {
         if (closed) return;
         closed = true;
         uapi.close();
+        if (dropped != null && Files.exists(uapi.socketPath())) {
+            System.err.println("veil: left " + uapi.socketPath() + " behind, stale (user " + dropped.account().user()
+                + " may not remove it from root's directory; wg and veil down remove it)");
+        }
         device.close();
         closeAudit();
+        if (privileges != null) privileges.close();
     }
 }

@@ -128,9 +128,14 @@ final class Quick {
 
     // ---- up -----------------------------------------------------------------------------------------------------
 
-    /** The starter of {@code veil up}: bin/veil-userspace, which leaves the daemon running in the background. */
-    Starter userspace(Path veilHome) {
-        return name -> sh.cmd(veilHome.resolve("bin/veil-userspace").toString(), name);
+    /**
+     * The starter of {@code veil up}: bin/veil-userspace, which leaves the daemon running in the background; with an
+     * account, the daemon drops to it (VEIL_USER and VEIL_GROUP, through env).
+     */
+    Starter userspace(Path veilHome, dev.veil.linux.Account account) {
+        String exe = veilHome.resolve("bin/veil-userspace").toString();
+        if (account == null) return name -> sh.cmd(exe, name);
+        return name -> sh.cmd("env", "VEIL_USER=" + account.user(), "VEIL_GROUP=" + account.group(), exe, name);
     }
 
     /**
@@ -373,11 +378,21 @@ final class Quick {
         sh.cmdQuiet("ip", "link", "delete", "dev", ifname);
     }
 
-    /** Waits (10 s at most) for the daemon to notice the deletion and remove its socket. */
+    /**
+     * Waits (10 s at most) for the daemon to notice the deletion and remove its socket, or stop answering on it: a
+     * daemon that dropped its privileges cannot remove it, and its stale socket is removed here.
+     */
     private void awaitGone() throws InterruptedException {
         Path sock = UapiClient.socket(ifname);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Files.exists(sock) && System.nanoTime() < deadline) Thread.sleep(50);
+        while (Files.exists(sock) && UapiClient.answers(sock) && System.nanoTime() < deadline) Thread.sleep(50);
+        if (Files.exists(sock) && !UapiClient.answers(sock)) {
+            try {
+                Files.deleteIfExists(sock);
+            } catch (IOException e) {
+                err.println("[!] cannot remove the stale " + sock + ": " + e.getMessage());
+            }
+        }
         if (Files.exists(sock)) err.println("[!] the daemon of " + ifname + " did not remove " + sock);
     }
 

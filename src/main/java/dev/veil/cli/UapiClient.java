@@ -37,6 +37,15 @@ final class UapiClient {
         return SOCKET_DIR.resolve(ifname + ".sock");
     }
 
+    /** True when a process accepts connections on the socket (false for a missing or stale one). */
+    static boolean answers(Path sock) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return ch.connect(UnixDomainSocketAddress.of(sock));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The names of interfaces with a UAPI socket, sorted. */
     static List<String> interfaces() throws IOException {
         if (!Files.isDirectory(SOCKET_DIR)) return List.of();

@@ -82,6 +82,38 @@ class OperatorErrorsTest {
     }
 
     @Test
+    void anUnknownUserOrGroupIsOneLineAndNothingIsCreated() throws Exception {
+        try (QuickRig rig = QuickRig.create()) {
+            String name = rig.name('u');
+            String user = "no-such-user-" + rig.name('n');
+            Path conf = rig.config(name, "[Interface]\nPrivateKey = " + rig.hubPrivateKey + "\n");
+            List<List<String>> cases = List.of(
+                List.of("daemon", "--user", user, name),
+                List.of("daemon", "--user", "nobody", "--group", user, name),
+                List.of("daemon", "--user", "root", name),
+                List.of("daemon", "--group", "nogroup", name),
+                List.of("up", "--user", user, conf.toString()),
+                List.of("up", "--foreground", "--user", user, conf.toString()));
+            List<String> expected = List.of("veil: --user " + user + ": no such user", "veil: --group " + user + ": no such group",
+                "veil: --user root: that is root", "veil: --group nogroup needs --user", "veil: --user " + user + ": no such user",
+                "veil: --user " + user + ": no such user");
+            for (int i = 0; i < cases.size(); i++) {
+                QuickRig.Exec r = rig.veilInHub(cases.get(i).toArray(String[]::new));
+                assertNotEquals(0, r.exit(), cases.get(i).toString());
+                assertOneLine(r, expected.get(i));
+                assertFalse(rig.exists(name), "no interface was created: " + cases.get(i));
+                assertFalse(java.nio.file.Files.exists(UapiClient.socket(name)), "no socket was created: " + cases.get(i));
+            }
+            // bin/veil-userspace takes the account from VEIL_USER and VEIL_GROUP.
+            QuickRig.Exec viaEnv = QuickRig.exec(List.of("ip", "netns", "exec", rig.hub, Hosts.VEIL, name), null,
+                Map.of("VEIL_USER", user));
+            assertNotEquals(0, viaEnv.exit());
+            assertOneLine(viaEnv, "veil: --user " + user + ": no such user");
+            assertFalse(rig.exists(name), "no interface was created through bin/veil-userspace");
+        }
+    }
+
+    @Test
     void pubkeyOfJunkIsOneLineAndAFailure() throws Exception {
         QuickRig.Exec r = QuickRig.exec(List.of(QuickRig.VEIL.toString(), "pubkey"), "junk\n", Map.of());
         assertNotEquals(0, r.exit());
