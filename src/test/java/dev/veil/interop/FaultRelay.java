@@ -67,6 +67,13 @@ final class FaultRelay implements AutoCloseable {
     /** One direction's counters, a snapshot. */
     record Counters(long in, long out, long dropped, long duplicated, long heldBack, long reordered, long blackedOut,
                     long overflowed, long failed, long discarded) {
+        /** What happened between an earlier snapshot and this one. */
+        Counters minus(Counters o) {
+            return new Counters(in - o.in, out - o.out, dropped - o.dropped, duplicated - o.duplicated,
+                heldBack - o.heldBack, reordered - o.reordered, blackedOut - o.blackedOut, overflowed - o.overflowed,
+                failed - o.failed, discarded - o.discarded);
+        }
+
         /** True when every datagram that came in (and every copy) is accounted for. */
         boolean balanced() {
             return in + duplicated == out + dropped + blackedOut + overflowed + failed + discarded;
