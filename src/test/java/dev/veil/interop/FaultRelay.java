@@ -1,11 +1,16 @@
 package dev.veil.interop;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and never sends after that. At most {@link #MAX_QUEUED} datagrams wait at once; more are counted as overflowed.
  * {@link #blackout(Duration)} drops everything, both ways, for a while (an underlay outage).
  *
- * <p>For each direction the counters satisfy {@code in + duplicated = out + dropped + blackedOut + overflowed +
- * failed + discarded} once the relay has stopped. Thread-safety: safe; two receiver threads (one per side) and one
+ * <p>Only datagrams from the peer a side faces are relayed; others (a stray sender on a reused port) are counted as
+ * strangers and ignored. For each direction the counters satisfy {@code in + duplicated = out + dropped + blackedOut
+ * + overflowed + failed + discarded} once the relay has stopped. Thread-safety: safe; two receiver threads (one per side) and one
  * sender thread run inside, and every public method may be called from any thread.
  */
 final class FaultRelay implements AutoCloseable {
@@ -66,12 +72,12 @@ final class FaultRelay implements AutoCloseable {
 
     /** One direction's counters, a snapshot. */
     record Counters(long in, long out, long dropped, long duplicated, long heldBack, long reordered, long blackedOut,
-                    long overflowed, long failed, long discarded) {
+                    long overflowed, long failed, long discarded, long strangers) {
         /** What happened between an earlier snapshot and this one. */
         Counters minus(Counters o) {
             return new Counters(in - o.in, out - o.out, dropped - o.dropped, duplicated - o.duplicated,
                 heldBack - o.heldBack, reordered - o.reordered, blackedOut - o.blackedOut, overflowed - o.overflowed,
-                failed - o.failed, discarded - o.discarded);
+                failed - o.failed, discarded - o.discarded, strangers - o.strangers);
         }
 
         /** True when every datagram that came in (and every copy) is accounted for. */
@@ -83,13 +89,14 @@ final class FaultRelay implements AutoCloseable {
         public String toString() {
             return "in " + in + ", out " + out + ", dropped " + dropped + ", duplicated " + duplicated + ", held back "
                 + heldBack + ", reordered " + reordered + ", blacked out " + blackedOut + ", overflowed " + overflowed
-                + ", send failed " + failed + ", discarded at stop " + discarded;
+                + ", send failed " + failed + ", discarded at stop " + discarded
+                + (strangers == 0 ? "" : ", ignored from strangers " + strangers);
         }
     }
 
     /** One direction: where datagrams come in, where they go out, to whom, its random stream and its counters. */
     private final class Direction {
-        final String name;
+        final SocketAddress source;
         final DatagramChannel from;
         final DatagramChannel to;
         final SocketAddress target;
@@ -97,12 +104,12 @@ final class FaultRelay implements AutoCloseable {
         final AtomicLong in = new AtomicLong(), out = new AtomicLong(), dropped = new AtomicLong(),
             duplicated = new AtomicLong(), heldBack = new AtomicLong(), reordered = new AtomicLong(),
             blackedOut = new AtomicLong(), overflowed = new AtomicLong(), failed = new AtomicLong(),
-            discarded = new AtomicLong();
+            discarded = new AtomicLong(), strangers = new AtomicLong();
         long arrivals;        // sequence number of the last datagram that came in; receiver thread only
         long highestReleased; // highest sequence number sent so far; sender thread only
 
-        Direction(String name, DatagramChannel from, DatagramChannel to, SocketAddress target, long seed) {
-            this.name = name;
+        Direction(SocketAddress source, DatagramChannel from, DatagramChannel to, SocketAddress target, long seed) {
+            this.source = source;
             this.from = from;
             this.to = to;
             this.target = target;
@@ -111,7 +118,7 @@ final class FaultRelay implements AutoCloseable {
 
         Counters counters() {
             return new Counters(in.get(), out.get(), dropped.get(), duplicated.get(), heldBack.get(), reordered.get(),
-                blackedOut.get(), overflowed.get(), failed.get(), discarded.get());
+                    blackedOut.get(), overflowed.get(), failed.get(), discarded.get(), strangers.get());
         }
 
         /** Receives until the relay stops; decides each datagram's fate and queues what survives. */
@@ -120,7 +127,12 @@ final class FaultRelay implements AutoCloseable {
             while (running()) {
                 try {
                     buf.clear();
-                    if (from.receive(buf) == null) continue;
+                    SocketAddress sender = from.receive(buf);
+                    if (sender == null) continue;
+                    if (!sender.equals(source)) {
+                        strangers.incrementAndGet();  // not the peer this side faces: not part of the relayed traffic
+                        continue;
+                    }
                 } catch (IOException e) {
                     return;  // closed by stop(), or the socket is gone: either way this direction is over
                 }
@@ -205,18 +217,43 @@ final class FaultRelay implements AutoCloseable {
                Profile profile, long seed, Duration lifetime) throws IOException {
         this.profile = profile;
         this.deadline = System.nanoTime() + lifetime.toNanos();
-        sideA = DatagramChannel.open().bind(bindA);
+        sideA = open(bindA);
         try {
-            sideB = DatagramChannel.open().bind(bindB);
+            sideB = open(bindB);
         } catch (IOException e) {
             sideA.close();
             throw e;
         }
-        aToB = new Direction("a->b", sideA, sideB, peerB, seed);
-        bToA = new Direction("b->a", sideB, sideA, peerA, seed ^ 0x5DEECE66DL);
+        aToB = new Direction(peerA, sideA, sideB, peerB, seed);
+        bToA = new Direction(peerB, sideB, sideA, peerA, seed ^ 0x5DEECE66DL);
         threads.add(Thread.ofPlatform().daemon().name("fault-relay-a-b").start(aToB::receiveLoop));
         threads.add(Thread.ofPlatform().daemon().name("fault-relay-b-a").start(bToA::receiveLoop));
         threads.add(Thread.ofPlatform().daemon().name("fault-relay-send").start(this::sendLoop));
+    }
+
+    private static DatagramChannel open(InetSocketAddress bind) throws IOException {
+        var family = bind.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        DatagramChannel channel = DatagramChannel.open(family);
+        channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);  // the kernel caps it at net.core.rmem_max
+        return channel.bind(bind);
+    }
+
+    /**
+     * Datagrams the kernel dropped at the relay's two sockets (their receive buffers were full, the relay thread
+     * being too slow), as /proc/net/udp and udp6 count them in their "drops" column; these never reach the counters.
+     * Read while the relay runs.
+     */
+    long kernelDrops() throws IOException {
+        long drops = 0;
+        for (InetSocketAddress side : List.of(addressA(), addressB())) {
+            String file = side.getAddress() instanceof Inet6Address ? "/proc/net/udp6" : "/proc/net/udp";
+            String port = String.format(":%04X", side.getPort());
+            for (String line : Files.readAllLines(Path.of(file))) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length > 12 && f[1].endsWith(port)) drops += Long.parseLong(f[f.length - 1]);
+            }
+        }
+        return drops;
     }
 
     /** The address peer a sends to (its endpoint for b). */
