@@ -109,7 +109,7 @@ class FaultsTest {
      */
     private static double restart(Rig r, Hosts.Host victim, Hosts.Host survivor) throws Exception {
         try (Pinger fromSurvivor = new Pinger(survivor, victim.tunnel4)) {
-            fromSurvivor.replyAfter(System.nanoTime(), Duration.ofSeconds(10));
+            fromSurvivor.replyAfter(System.nanoTime(), Duration.ofSeconds(30));
             String exe = victim.implementation;
             long down = r.kill(victim);
             assertThrows(AssertionError.class, () -> fromSurvivor.replyAfter(down + 500_000_000L, Duration.ofSeconds(2)),
@@ -141,7 +141,7 @@ class FaultsTest {
     void veilAloneTalkingToARestartedWireguardGoResumesByTheProtocolsTimers() throws Exception {
         try (Rig r = new Rig(FaultRelay.Profile.CLEAN, Duration.ofMinutes(3));
              Pinger fromVeil = new Pinger(r.hosts.a, r.hosts.b.tunnel4)) {
-            fromVeil.replyAfter(System.nanoTime(), Duration.ofSeconds(10));
+            fromVeil.replyAfter(System.nanoTime(), Duration.ofSeconds(30));
             long down = r.kill(r.hosts.b);
             long restarted = System.nanoTime();
             r.start(r.hosts.b, Hosts.WIREGUARD_GO);
