@@ -298,9 +298,14 @@ final class FaultRelay implements AutoCloseable {
         }
     }
 
-    /** Stops the relay (if not stopped yet) and waits for its threads. */
+    /** Stops the relay, as {@link #stopAndWait()}. */
     @Override
     public void close() {
+        stopAndWait();
+    }
+
+    /** Stops the relay now (if not stopped yet), discarding what is queued, and waits for its threads. */
+    void stopAndWait() {
         stop();
         for (Thread t : threads) {
             try {

@@ -141,7 +141,7 @@ class FaultRelayTest {
                 List<Got> got = p.got();
                 for (int i = 0; i < got.size(); i++) assertEquals(i, got.get(i).seq(), "in order, none lost");
             }
-            relay.close();
+            relay.stopAndWait();
             for (FaultRelay.Counters c : List.of(relay.aToB(), relay.bToA())) {
                 assertEquals(new FaultRelay.Counters(1000, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0), c);
             }
@@ -160,7 +160,7 @@ class FaultRelayTest {
                 var c = relay.aToB();
                 return c.out() == c.in() + c.duplicated() - c.dropped() && b.count() == c.out();
             });
-            relay.close();
+            relay.stopAndWait();
             FaultRelay.Counters c = relay.aToB();
             System.out.println("relay over " + n + " datagrams (" + profile + "): " + c);
             assertTrue(c.balanced(), c.toString());
@@ -190,7 +190,7 @@ class FaultRelayTest {
                 pump(a, b, relay, true, 2000);
                 await(() -> relay.aToB().in() == 2000 && b.count() == relay.aToB().out()
                     && relay.aToB().out() == 2000 + relay.aToB().duplicated() - relay.aToB().dropped());
-                relay.close();
+                relay.stopAndWait();
                 runs.add(relay.aToB());
                 delivered.add(b.got().stream().map(Got::seq).toList());
             }
@@ -236,7 +236,7 @@ class FaultRelayTest {
             assertEquals(100, relay.bToA().blackedOut());
             assertEquals(0, a.count(), "nothing passed during the blackout");
             assertEquals(100, b.got().stream().filter(g -> g.seq() >= 100).count(), "only what was sent after it ended");
-            relay.close();
+            relay.stopAndWait();
             assertTrue(relay.aToB().balanced() && relay.bToA().balanced(), relay.toString());
         }
     }
