@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Two test hosts for interop tests: network namespaces joined by a veth pair with IPv4 and IPv6 underlay
- * addresses, each running a userspace WireGuard implementation (Veil's bin/veil-userspace or wireguard-go), set up
+ * addresses (or each joined to the root namespace by its own veth pair, {@link #createViaRoot}), each running a userspace WireGuard implementation (Veil's bin/veil-userspace or wireguard-go), set up
  * with {@code wg} and {@code ip}. Everything it creates carries a random suffix and is removed by {@link #close()}.
  * Traffic only ever goes to the addresses of these namespaces. Its static helpers (root and tool checks, running
  * commands) serve the other packages' namespace tests too.
@@ -71,11 +71,16 @@ public final class Hosts implements AutoCloseable {
 
         /** Adds the other host as a peer; with its endpoint when {@code knowsEndpoint}. */
         void peer(Host other, boolean knowsEndpoint, boolean v6Underlay) throws IOException, InterruptedException {
+            peer(other, !knowsEndpoint ? null : v6Underlay ? "[" + other.underlay6 + "]:51820" : other.underlay4 + ":51820");
+        }
+
+        /** Adds the other host as a peer, reached at {@code endpoint} ({@code host:port}), or with none when null. */
+        void peer(Host other, String endpoint) throws IOException, InterruptedException {
             List<String> c = new ArrayList<>(List.of("wg", "set", ifname, "peer", other.publicKey,
                 "allowed-ips", other.tunnel4 + "/32," + other.tunnel6 + "/128"));
-            if (knowsEndpoint) {
+            if (endpoint != null) {
                 c.add("endpoint");
-                c.add(v6Underlay ? "[" + other.underlay6 + "]:51820" : other.underlay4 + ":51820");
+                c.add(endpoint);
             }
             in(c.toArray(String[]::new));
         }
@@ -133,9 +138,13 @@ public final class Hosts implements AutoCloseable {
     final Host a;
     final Host b;
 
-    private Hosts() throws IOException, InterruptedException {
+    private Hosts(boolean viaRoot) throws IOException, InterruptedException {
         a = new Host(0);
         b = new Host(1);
+        if (viaRoot) {
+            joinViaRoot();
+            return;
+        }
         String va = "vv" + suffix + "a", vb = "vv" + suffix + "b";
         must("ip", "netns", "add", a.ns);
         must("ip", "netns", "add", b.ns);
@@ -154,7 +163,41 @@ public final class Hosts implements AutoCloseable {
     /** Two hosts, or a skip (with a printed reason) when not root or a tool is missing. */
     static Hosts create(String... commands) throws IOException, InterruptedException {
         require(commands);
-        return new Hosts();
+        return new Hosts(false);
+    }
+
+    /**
+     * Two hosts that do not see each other: each is joined to the root namespace by its own veth pair (IPv4 only,
+     * point-to-point addresses: {@link Host#underlay4} inside, {@link #rootSide} outside), so that a relay in the
+     * test's JVM can stand between them. Or a skip, as {@link #create}.
+     */
+    static Hosts createViaRoot(String... commands) throws IOException, InterruptedException {
+        require(commands);
+        return new Hosts(true);
+    }
+
+    /** The root namespace's address on the veth towards {@code h} (hosts made by {@link #createViaRoot}). */
+    String rootSide(Host h) {
+        return "10.233." + net + "." + (h == a ? 101 : 102);
+    }
+
+    /** The name of {@code h}'s underlay veth, inside its namespace. */
+    String underlayLink(Host h) {
+        return "vv" + suffix + (h == a ? "a" : "b");
+    }
+
+    private void joinViaRoot() throws IOException, InterruptedException {
+        for (Host h : List.of(a, b)) {
+            String inside = underlayLink(h), outside = "vr" + suffix + (h == a ? "a" : "b");
+            must("ip", "netns", "add", h.ns);
+            must("ip", "link", "add", outside, "type", "veth", "peer", "name", inside);
+            must("ip", "link", "set", inside, "netns", h.ns);
+            must("ip", "addr", "add", rootSide(h), "peer", h.underlay4, "dev", outside);
+            must("ip", "link", "set", outside, "up");
+            h.in("ip", "link", "set", "lo", "up");
+            h.in("ip", "addr", "add", h.underlay4, "peer", rootSide(h), "dev", inside);
+            h.in("ip", "link", "set", inside, "up");
+        }
     }
 
     public static void require(String... commands) {
