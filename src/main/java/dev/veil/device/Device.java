@@ -38,6 +38,11 @@ public final class Device implements AutoCloseable {
     static final int BATCH = 64;
     /** Handshake messages processed per round, so that a flood cannot starve data. */
     static final int HANDSHAKES_PER_ROUND = 32;
+    /**
+     * The same while not under load, when each one may cost a Diffie-Hellman under the device lock: a few per round
+     * keep the lock free for data, and let a flood's backlog reach the under-load threshold quickly.
+     */
+    static final int HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD = 4;
 
     private final String name;
     private final TunDevice tun;
@@ -184,7 +189,8 @@ public final class Device implements AutoCloseable {
 
     private void processHandshakesLocked() {
         node.observeHandshakeBacklog(handshakeQueue.size());
-        for (int i = 0; i < HANDSHAKES_PER_ROUND && !handshakeQueue.isEmpty(); i++) {
+        int round = node.underLoad() ? HANDSHAKES_PER_ROUND : HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD;
+        for (int i = 0; i < round && !handshakeQueue.isEmpty(); i++) {
             Queued q = handshakeQueue.pollFirst();
             node.receive(q.data, 0, q.data.length, q.from, outbox);
         }

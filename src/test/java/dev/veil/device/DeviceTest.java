@@ -2,10 +2,14 @@ package dev.veil.device;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.veil.buffer.PacketBatch;
 import dev.veil.conn.MemoryNetwork;
 import dev.veil.core.Endpoint;
+import dev.veil.core.Forge;
+import dev.veil.core.Node;
 import dev.veil.core.Protocol;
 import dev.veil.core.Result;
+import dev.veil.crypto.X25519;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -229,6 +233,50 @@ class DeviceTest {
         assertEquals(1, b.tun.delivered().size(), "the handshake completed under load");
         assertTrue(b.count(Result.Dropped.BAD_MAC1) >= 800, "the flood was dropped");
         assertEquals(1, cookieReplies[0], "no reply to the flood itself");
+    }
+
+    /**
+     * Regression (found by the namespace flood test): with 32 handshakes per round, the timer thread drained a flood
+     * of valid-mac1 initiations as fast as the network thread queued them, so the backlog never reached the
+     * under-load threshold and every initiation cost a Diffie-Hellman under the device lock, starving data. Now a
+     * round does only a few while not under load, and the flood switches the device to cookies within a few rounds.
+     */
+    @Test
+    void aValidMac1FloodSwitchesToCookiesAfterFewDiffieHellmans() {
+        Harness h = new Harness();
+        Harness.Host b = h.host("b");
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        byte[] template = Forge.initiation(X25519.generatePrivateKey(random), b.publicKey, 1, 0, random);
+        Forge.Mac1 mac1 = new Forge.Mac1(b.publicKey);
+        PacketBatch batch = new PacketBatch(Device.BATCH, 2048);
+        long dhBefore = 0;
+        for (int round = 0; round < 20; round++) {
+            batch.clear();
+            for (int i = 0; i < Device.BATCH; i++) {
+                byte[] m = template.clone();
+                byte[] fresh = new byte[36];
+                random.nextBytes(fresh);
+                System.arraycopy(fresh, 0, m, 4, 36);  // sender index and ephemeral key
+                mac1.sign(m);
+                batch.add(m, 0, m.length, new Endpoint(new byte[] {(byte) 203, 0, (byte) round, (byte) i}, 1000 + i));
+            }
+            long before = dhs(b);
+            b.device.onDatagrams(batch);  // what the network thread does with one received batch
+            b.device.onTimers();          // and the timer thread between two batches
+            boolean underLoad = b.device.configure(n -> n.underLoad());
+            if (!underLoad) {
+                assertTrue(dhs(b) - before <= 2 * Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD, "few DHs per round");
+                dhBefore = dhs(b);
+            }
+        }
+        assertTrue(b.count(Result.Ok.COOKIE_SENT) > 0, "the flood put the device under load");
+        assertTrue(dhBefore <= 4 * Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD, dhBefore + " DHs before the switch");
+        assertTrue(b.device.handshakeBacklog() <= Node.HANDSHAKE_QUEUE_SIZE);
+    }
+
+    /** Initiations that cost the responder a Diffie-Hellman before it could drop them. */
+    private static long dhs(Harness.Host host) {
+        return host.count(Result.Dropped.DECRYPT_FAILED) + host.count(Result.Dropped.UNKNOWN_PEER);
     }
 
     @Test
