@@ -237,7 +237,7 @@ class DeviceTest {
 
     /**
      * Regression (found by the namespace flood test): with 32 handshakes per round, the timer thread drained a flood
-     * of valid-mac1 initiations as fast as the network thread queued them, so the backlog never reached the
+     * of valid-mac1 initiations as fast as the network thread queued it, so the backlog never reached the
      * under-load threshold and every initiation cost a Diffie-Hellman under the device lock, starving data. Now a
      * round does only a few while not under load, and the flood switches the device to cookies within a few rounds.
      */
@@ -245,26 +245,13 @@ class DeviceTest {
     void aValidMac1FloodSwitchesToCookiesAfterFewDiffieHellmans() {
         Harness h = new Harness();
         Harness.Host b = h.host("b");
-        java.security.SecureRandom random = new java.security.SecureRandom();
-        byte[] template = Forge.initiation(X25519.generatePrivateKey(random), b.publicKey, 1, 0, random);
-        Forge.Mac1 mac1 = new Forge.Mac1(b.publicKey);
-        PacketBatch batch = new PacketBatch(Device.BATCH, 2048);
+        FloodBatches flood = new FloodBatches(b.publicKey);
         long dhBefore = 0;
         for (int round = 0; round < 20; round++) {
-            batch.clear();
-            for (int i = 0; i < Device.BATCH; i++) {
-                byte[] m = template.clone();
-                byte[] fresh = new byte[36];
-                random.nextBytes(fresh);
-                System.arraycopy(fresh, 0, m, 4, 36);  // sender index and ephemeral key
-                mac1.sign(m);
-                batch.add(m, 0, m.length, new Endpoint(new byte[] {(byte) 203, 0, (byte) round, (byte) i}, 1000 + i));
-            }
             long before = dhs(b);
-            b.device.onDatagrams(batch);  // what the network thread does with one received batch
-            b.device.onTimers();          // and the timer thread between two batches
-            boolean underLoad = b.device.configure(n -> n.underLoad());
-            if (!underLoad) {
+            b.device.onDatagrams(flood.next(Device.BATCH));  // what the network thread does with one received batch
+            b.device.onTimers();                              // and the timer thread between two batches
+            if (!b.device.configure(n -> n.underLoad())) {
                 assertTrue(dhs(b) - before <= 2 * Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD, "few DHs per round");
                 dhBefore = dhs(b);
             }
@@ -272,6 +259,53 @@ class DeviceTest {
         assertTrue(b.count(Result.Ok.COOKIE_SENT) > 0, "the flood put the device under load");
         assertTrue(dhBefore <= 4 * Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD, dhBefore + " DHs before the switch");
         assertTrue(b.device.handshakeBacklog() <= Node.HANDSHAKE_QUEUE_SIZE);
+    }
+
+    /**
+     * Regression (found by the namespace flood test): a flood slow enough for the DH to keep up never builds a
+     * backlog, so it never switched the device to cookies, and its DHs took the data path's time. Now more than
+     * DH_HANDSHAKES_PER_SECOND DH-costing handshake messages in a second count as load.
+     */
+    @Test
+    void aFloodTheDiffieHellmanKeepsUpWithStillSwitchesToCookies() {
+        Harness h = new Harness();
+        Harness.Host b = h.host("b");
+        FloodBatches flood = new FloodBatches(b.publicKey);
+        for (int ms = 0; ms < 1500; ms++) {  // one initiation a millisecond for 1.5 s, each handled at once
+            b.device.onDatagrams(flood.next(1));
+            h.clock.advanceNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        assertEquals(0, b.device.handshakeBacklog(), "no backlog ever built up");
+        assertTrue(b.count(Result.Ok.COOKIE_SENT) > 0, "the flood put the device under load");
+        assertTrue(dhs(b) <= Device.DH_HANDSHAKES_PER_SECOND + Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD,
+            dhs(b) + " DHs in 1.5 s");
+    }
+
+    /** Batches of initiations with a valid mac1 for one responder, each from its own source and ephemeral key. */
+    private static final class FloodBatches {
+        private final java.security.SecureRandom random = new java.security.SecureRandom();
+        private final byte[] template;
+        private final Forge.Mac1 mac1;
+        private final PacketBatch batch = new PacketBatch(Device.BATCH, 2048);
+        private int sent;
+
+        FloodBatches(byte[] responder) {
+            template = Forge.initiation(X25519.generatePrivateKey(random), responder, 1, 0, random);
+            mac1 = new Forge.Mac1(responder);
+        }
+
+        PacketBatch next(int n) {
+            batch.clear();
+            for (int i = 0; i < n; i++, sent++) {
+                byte[] m = template.clone();
+                byte[] fresh = new byte[36];
+                random.nextBytes(fresh);
+                System.arraycopy(fresh, 0, m, 4, 36);  // sender index and ephemeral key
+                mac1.sign(m);
+                batch.add(m, 0, m.length, new Endpoint(new byte[] {(byte) 203, 0, (byte) (sent >> 8), (byte) sent}, 1000));
+            }
+            return batch;
+        }
     }
 
     /** Initiations that cost the responder a Diffie-Hellman before it could drop them. */
