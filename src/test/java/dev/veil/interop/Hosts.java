@@ -49,8 +49,13 @@ public final class Hosts implements AutoCloseable {
 
         /** Starts an implementation (its path) on this host and gives it addresses, key and port. */
         void start(String exe) throws IOException, InterruptedException {
+            start(exe, List.of());
+        }
+
+        /** As {@link #start(String)}, with extra {@code NAME=value} environment entries (e.g. VEIL_LOG). */
+        void start(String exe, List<String> env) throws IOException, InterruptedException {
             implementation = exe;
-            Run r = run(List.of("ip", "netns", "exec", ns, exe, ifname), List.of());
+            Run r = run(List.of("ip", "netns", "exec", ns, exe, ifname), env);
             if (r.exit() != 0) throw new IOException(exe + " " + ifname + " failed: " + r.output());
             Path key = Files.createTempFile("veil-it", ".key");
             try {
