@@ -27,7 +27,8 @@ import java.util.function.Supplier;
 /**
  * Veil's own denial-of-service generator, run between network namespaces by the flood tests and by
  * {@code bench/flood.sh}. It sends from many source addresses (one UDP socket bound to each), at a bounded rate,
- * until it has sent {@code --count} datagrams or {@code --seconds} have passed, then waits {@code --grace-ms} for
+ * until it has sent {@code --count} datagrams or {@code --seconds} have passed (or, with {@code --stop-on-eof true},
+ * its standard input ends, so a caller can stop it early), then waits {@code --grace-ms} for
  * late replies, prints one JSON line of what it sent and received, and exits.
  *
  * <ul>
@@ -46,7 +47,7 @@ import java.util.function.Supplier;
 public final class Flood {
     /** The command line, parsed. */
     record Options(String mode, InetSocketAddress target, byte[] victim, InetAddress firstSource, int sources,
-                   double rate, long count, double seconds, Path peerKey, long graceMillis) {}
+                   double rate, long count, double seconds, Path peerKey, long graceMillis, boolean stopOnEof) {}
 
     /** What one run did. */
     record Report(Options o, long sent, long notSent, double seconds, Map<String, Long> kinds, boolean primed,
@@ -55,13 +56,17 @@ public final class Flood {
 
         String json() {
             StringBuilder b = new StringBuilder("{\"mode\":\"").append(o.mode()).append('"');
-            b.append(",\"target\":\"").append(o.target().getAddress().getHostAddress()).append(':').append(o.target().getPort()).append('"');
-            b.append(",\"sources\":").append(o.sources()).append(",\"sent\":").append(sent).append(",\"not_sent\":").append(notSent);
+            b.append(",\"target\":\"").append(o.target().getAddress().getHostAddress()).append(':')
+                .append(o.target().getPort()).append('"');
+            b.append(",\"sources\":").append(o.sources()).append(",\"sent\":").append(sent)
+                .append(",\"not_sent\":").append(notSent);
             b.append(",\"seconds\":").append(String.format(Locale.ROOT, "%.2f", seconds));
             b.append(",\"rate\":").append(String.format(Locale.ROOT, "%.0f", seconds > 0 ? sent / seconds : 0));
             b.append(",\"kinds\":{");
             int i = 0;
-            for (var e : kinds.entrySet()) b.append(i++ > 0 ? "," : "").append('"').append(e.getKey()).append("\":").append(e.getValue());
+            for (var e : kinds.entrySet()) {
+                b.append(i++ > 0 ? "," : "").append('"').append(e.getKey()).append("\":").append(e.getValue());
+            }
             b.append("},\"primed\":").append(primed).append(",\"replies\":").append(replies());
             b.append(",\"cookie_replies\":").append(cookieReplies).append(",\"responses\":").append(responses);
             return b.append(",\"other_replies\":").append(otherReplies).append('}').toString();
@@ -76,8 +81,9 @@ public final class Flood {
             o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("flood: " + e.getMessage());
-            System.err.println("usage: Flood --target ADDR:PORT --public-key BASE64 [--mode flood|silence] [--sources FIRST_ADDR]"
-                + " [--source-count N] [--rate PER_SECOND] [--count N] [--seconds S] [--peer-key FILE] [--grace-ms MS]");
+            System.err.println("usage: Flood --target ADDR:PORT --public-key BASE64 [--mode flood|silence]"
+                + " [--sources FIRST_ADDR] [--source-count N] [--rate PER_SECOND] [--count N] [--seconds S]"
+                + " [--peer-key FILE] [--grace-ms MS] [--stop-on-eof true|false]");
             System.exit(2);
             return;
         }
@@ -92,28 +98,36 @@ public final class Flood {
     static Options parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) throw new IllegalArgumentException("bad argument " + args[i]);
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("bad argument " + args[i]);
+            }
             m.put(args[i].substring(2), args[++i]);
         }
         for (String k : m.keySet()) {
-            if (!List.of("target", "public-key", "mode", "sources", "source-count", "rate", "count", "seconds", "peer-key",
-                "grace-ms").contains(k)) throw new IllegalArgumentException("unknown option --" + k);
+            if (!List.of("target", "public-key", "mode", "sources", "source-count", "rate", "count", "seconds",
+                "peer-key", "grace-ms", "stop-on-eof").contains(k)) {
+                throw new IllegalArgumentException("unknown option --" + k);
+            }
         }
         String mode = m.getOrDefault("mode", "flood");
-        if (!mode.equals("flood") && !mode.equals("silence")) throw new IllegalArgumentException("--mode flood or silence");
+        if (!mode.equals("flood") && !mode.equals("silence")) {
+            throw new IllegalArgumentException("--mode flood or silence");
+        }
         String t = required(m, "target");
         int colon = t.lastIndexOf(':');
         if (colon < 0) throw new IllegalArgumentException("--target ADDR:PORT");
         byte[] victim = Base64.getDecoder().decode(required(m, "public-key"));
         if (victim.length != 32) throw new IllegalArgumentException("--public-key: not a 32-byte key");
         try {
-            InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(t.substring(0, colon).replaceAll("[\\[\\]]", "")),
-                Integer.parseInt(t.substring(colon + 1)));
-            InetAddress first = InetAddress.getByName(m.getOrDefault("sources", target.getAddress() instanceof java.net.Inet6Address ? "::" : "0.0.0.0"));
+            InetAddress host = InetAddress.getByName(t.substring(0, colon).replaceAll("[\\[\\]]", ""));
+            InetSocketAddress target = new InetSocketAddress(host, Integer.parseInt(t.substring(colon + 1)));
+            boolean v6 = target.getAddress() instanceof java.net.Inet6Address;
+            InetAddress first = InetAddress.getByName(m.getOrDefault("sources", v6 ? "::" : "0.0.0.0"));
             Options o = new Options(mode, target, victim, first, Integer.parseInt(m.getOrDefault("source-count", "1")),
                 Double.parseDouble(m.getOrDefault("rate", "1000")), Long.parseLong(m.getOrDefault("count", "10000")),
-                Double.parseDouble(m.getOrDefault("seconds", "10")), m.containsKey("peer-key") ? Path.of(m.get("peer-key")) : null,
-                Long.parseLong(m.getOrDefault("grace-ms", "1000")));
+                Double.parseDouble(m.getOrDefault("seconds", "10")),
+                m.containsKey("peer-key") ? Path.of(m.get("peer-key")) : null,
+                Long.parseLong(m.getOrDefault("grace-ms", "1000")), Boolean.parseBoolean(m.get("stop-on-eof")));
             if (o.sources() < 1 || o.sources() > 4096) throw new IllegalArgumentException("--source-count 1 to 4096");
             if (!(o.rate() > 0) || o.count() < 1 || !(o.seconds() > 0) || o.seconds() > 600) {
                 throw new IllegalArgumentException("--rate, --count and --seconds (at most 600) must be positive");
@@ -153,17 +167,20 @@ public final class Flood {
             Map<String, Long> sentByKind = new LinkedHashMap<>();
             for (String n : names) sentByKind.put(n, 0L);
             long sent = 0, notSent = 0;
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            if (o.stopOnEof()) Thread.ofPlatform().name("flood-stdin").daemon().start(() -> awaitEof(stop));
             long interval = (long) (1e9 / o.rate());
             long start = System.nanoTime(), deadline = start + (long) (o.seconds() * 1e9);
             for (long i = 0; i < total; i++) {
                 long due = start + i * interval;
                 long now = System.nanoTime();
-                if (now >= deadline) break;
+                if (now >= deadline || stop.get()) break;
                 if (due - now > 200_000) LockSupport.parkNanos(due - now);
                 String kind = names.get((int) (i % names.size()));
                 byte[] datagram = kinds.get(kind).get();
                 // send returns 0 when the socket buffer is full, and for an empty datagram, which does go out
-                if (channels.get((int) (i % channels.size())).send(ByteBuffer.wrap(datagram), o.target()) > 0 || datagram.length == 0) {
+                DatagramChannel from = channels.get((int) (i % channels.size()));
+                if (from.send(ByteBuffer.wrap(datagram), o.target()) > 0 || datagram.length == 0) {
                     sent++;
                     sentByKind.merge(kind, 1L, Long::sum);
                 } else {
@@ -178,11 +195,23 @@ public final class Flood {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return new Report(o, sent, notSent, seconds, sentByKind, primed, receiver.cookies.get(), receiver.responses.get(),
-                receiver.others.get());
+            return new Report(o, sent, notSent, seconds, sentByKind, primed, receiver.cookies.get(),
+                receiver.responses.get(), receiver.others.get());
         } finally {
             for (DatagramChannel c : channels) c.close();
         }
+    }
+
+    /** Reads standard input to its end, then asks the flood to stop. */
+    private static void awaitEof(java.util.concurrent.atomic.AtomicBoolean stop) {
+        try {
+            while (System.in.read() >= 0) {
+                // only the end matters
+            }
+        } catch (IOException e) {
+            // a broken input ends the flood as well
+        }
+        stop.set(true);
     }
 
     /** {@code n} consecutive addresses from {@code first} (its last bytes counting up). */
@@ -199,12 +228,14 @@ public final class Flood {
     }
 
     private static DatagramChannel bind(InetAddress a, Selector selector) throws IOException {
-        DatagramChannel c = DatagramChannel.open(a instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        DatagramChannel c = DatagramChannel.open(
+            a instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
             c.bind(new InetSocketAddress(a, 0));
         } catch (IOException e) {
             c.close();
-            throw new IOException("cannot bind a source socket to " + a.getHostAddress() + " (is it local here?): " + e.getMessage(), e);
+            throw new IOException("cannot bind a source socket to " + a.getHostAddress() + " (is it local here?): "
+                + e.getMessage(), e);
         }
         c.configureBlocking(false);
         c.register(selector, SelectionKey.OP_READ);
@@ -218,7 +249,8 @@ public final class Flood {
     private static byte[] prime(Options o, DatagramChannel c) throws IOException {
         byte[] key = Base64.getDecoder().decode(Files.readString(o.peerKey()).strip());
         int sender = new SecureRandom().nextInt();
-        byte[] init = Forge.initiation(key, o.victim(), sender, System.currentTimeMillis() * 1_000_000L, new SecureRandom());
+        byte[] init = Forge.initiation(key, o.victim(), sender, System.currentTimeMillis() * 1_000_000L,
+            new SecureRandom());
         java.util.Arrays.fill(key, (byte) 0);
         c.send(ByteBuffer.wrap(init), o.target());
         ByteBuffer in = ByteBuffer.allocate(2048);
