@@ -33,7 +33,9 @@ final class StatsText {
         line(b, "handshake_backlog", device.handshakeBacklog());
         line(b, "handshake_queue_drops", device.handshakeQueueDrops());
         device.inspect(node -> {
-            for (Result.Dropped d : Result.Dropped.values()) line(b, "dropped_" + d.name().toLowerCase(Locale.ROOT), node.count(d));
+            for (Result.Dropped d : Result.Dropped.values()) {
+                line(b, "dropped_" + d.name().toLowerCase(Locale.ROOT), node.count(d));
+            }
         });
         return b.append("errno=0\n\n").toString();
     }

@@ -58,7 +58,9 @@ final class Datagrams {
             for (int len : new int[] {4, 5, s[1] / 2, s[1] - 1}) truncated.add(() -> random(len, s[0]));
             for (int len : new int[] {s[1] + 1, s[1] + 64, 1472}) oversized.add(() -> random(len, s[0]));
         }
-        for (int len : new int[] {4, 5, 16, TRANSPORT_MIN_SIZE - 1}) truncated.add(() -> random(len, MESSAGE_TRANSPORT));
+        for (int len : new int[] {4, 5, 16, TRANSPORT_MIN_SIZE - 1}) {
+            truncated.add(() -> random(len, MESSAGE_TRANSPORT));
+        }
         // A transport message has no maximum size; an oversized one is as large as UDP carries, to an unknown index.
         oversized.add(() -> random(65_000, MESSAGE_TRANSPORT));
         k.put("truncated", roundRobin(truncated));
@@ -85,8 +87,8 @@ final class Datagrams {
 
     /** A complete initiation with a valid mac1 from a fresh key pair the victim does not know. */
     byte[] unknownKeyInitiation() {
-        return Forge.initiation(X25519.generatePrivateKey(keys), victim, random.nextInt(), System.currentTimeMillis() * 1_000_000L,
-            keys);
+        return Forge.initiation(X25519.generatePrivateKey(keys), victim, random.nextInt(),
+            System.currentTimeMillis() * 1_000_000L, keys);
     }
 
     /** {@code len} random bytes; with a type (≥ 0) the first four bytes are that message header. */
