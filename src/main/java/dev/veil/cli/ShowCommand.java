@@ -41,7 +41,7 @@ final class ShowCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         long now = System.currentTimeMillis() / 1000;
-        if (json) out.println(json(all));
+        if (json) out.println(json(all, stats(all)));
         else for (int i = 0; i < all.size(); i++) {
             if (i > 0) out.println();
             out.print(text(all.get(i), now));
@@ -139,8 +139,24 @@ final class ShowCommand implements Callable<Integer> {
         return String.format(java.util.Locale.ROOT, "%.2f %s", v, u[i]);
     }
 
-    /** JSON of the interfaces; keys are base64, private and pre-shared keys are left out. */
-    static String json(List<UapiClient.Status> all) {
+    /** Veil's counters of each interface that has them (none for wireguard-go), by interface name. */
+    private static Map<String, Map<String, String>> stats(List<UapiClient.Status> all) {
+        Map<String, Map<String, String>> m = new java.util.HashMap<>();
+        for (UapiClient.Status s : all) {
+            try {
+                m.put(s.name(), UapiClient.stats(s.name()));
+            } catch (IOException e) {
+                m.put(s.name(), Map.of());  // an implementation that hangs up on the request has no counters
+            }
+        }
+        return m;
+    }
+
+    /**
+     * JSON of the interfaces; keys are base64, private and pre-shared keys are left out. An interface with counters
+     * in {@code stats} (Veil's {@code veil-stats}) gets them as a {@code "stats"} object of numbers.
+     */
+    static String json(List<UapiClient.Status> all, Map<String, Map<String, String>> stats) {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < all.size(); i++) {
             UapiClient.Status s = all.get(i);
@@ -150,6 +166,15 @@ final class ShowCommand implements Callable<Integer> {
             if (priv != null) b.append(",\"public_key\":").append(q(b64(publicOf(priv))));
             b.append(",\"listen_port\":").append(num(s.device().get("listen_port")));
             b.append(",\"fwmark\":").append(num(s.device().get("fwmark")));
+            Map<String, String> counters = stats.getOrDefault(s.name(), Map.of());
+            if (!counters.isEmpty()) {
+                b.append(",\"stats\":{");
+                int k = 0;
+                for (var e : counters.entrySet()) {
+                    b.append(k++ > 0 ? "," : "").append(q(e.getKey())).append(':').append(num(e.getValue()));
+                }
+                b.append('}');
+            }
             b.append(",\"peers\":[");
             for (int j = 0; j < s.peers().size(); j++) {
                 Map<String, List<String>> p = s.peers().get(j);

@@ -78,6 +78,21 @@ final class UapiClient {
         return new Status(ifname, device, peers);
     }
 
+    /**
+     * Veil's counters ({@code veil-stats=1}: drops by reason, the handshake queue, under-load mode), or an empty map
+     * from an implementation without them (wireguard-go closes the connection).
+     */
+    static Map<String, String> stats(String ifname) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : exchange(ifname, "veil-stats=1\n\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && !line.startsWith("errno=") && line.substring(eq + 1).matches("[0-9]{1,18}")) {
+                m.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
     /** Sends {@code set=1} with the given body (key=value lines, each ending in a newline); returns errno. */
     static int set(String ifname, String body) throws IOException {
         List<String> lines = exchange(ifname, "set=1\n" + body + "\n");

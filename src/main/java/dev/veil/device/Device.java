@@ -9,6 +9,7 @@ import dev.veil.core.Endpoint;
 import dev.veil.core.Node;
 import dev.veil.core.Peer;
 import dev.veil.core.Protocol;
+import dev.veil.core.Result;
 import dev.veil.crypto.Aead;
 import dev.veil.tun.TunDevice;
 import java.io.IOException;
@@ -25,8 +26,8 @@ import java.util.function.Consumer;
  *
  * <p>Flow: packets read from the TUN are routed by the node to a peer and sealed; datagrams from the transport are
  * opened and delivered to the TUN. Handshake messages wait in a bounded queue (as in wireguard-go), whose depth
- * drives the node's under-load mode; they are processed a few at a time between other work. A timer thread runs the
- * node's timers at their deadlines.
+ * drives the node's under-load mode, as does a budget of Diffie-Hellmans a second; they are processed a few at a
+ * time between other work. A timer thread runs the node's timers at their deadlines.
  *
  * <p>Threads: {@code veil-<iface>-tun-0} reads the TUN, {@code veil-<iface>-net-0} reads the transport and
  * {@code veil-<iface>-timer-0} runs timers and queued handshakes. All of them take the device lock to touch the node
@@ -38,6 +39,17 @@ public final class Device implements AutoCloseable {
     static final int BATCH = 64;
     /** Handshake messages processed per round, so that a flood cannot starve data. */
     static final int HANDSHAKES_PER_ROUND = 32;
+    /**
+     * The same while not under load, when each one may cost a Diffie-Hellman under the device lock: a few per round
+     * keep the lock free for data, and let a flood's backlog reach the under-load threshold quickly.
+     */
+    static final int HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD = 4;
+    /**
+     * Handshake messages a second that may cost a Diffie-Hellman before the device counts as under load, whatever its
+     * backlog. The DH runs under the device lock on the data path, so a flood the DH could keep up with (and whose
+     * backlog therefore never reaches the threshold) would otherwise take the data path's time.
+     */
+    static final int DH_HANDSHAKES_PER_SECOND = 256;
 
     private final String name;
     private final TunDevice tun;
@@ -51,6 +63,8 @@ public final class Device implements AutoCloseable {
     private final ArrayDeque<Queued> handshakeQueue = new ArrayDeque<>();
     private final List<Thread> threads = new ArrayList<>();
     private long handshakeQueueDrops;
+    private long dhWindowStart;
+    private int dhInWindow;
     private volatile boolean closed;
     private volatile Throwable failure;
     private volatile Consumer<Throwable> onFailure = t -> {};
@@ -183,11 +197,27 @@ public final class Device implements AutoCloseable {
     }
 
     private void processHandshakesLocked() {
-        node.observeHandshakeBacklog(handshakeQueue.size());
-        for (int i = 0; i < HANDSHAKES_PER_ROUND && !handshakeQueue.isEmpty(); i++) {
-            Queued q = handshakeQueue.pollFirst();
-            node.receive(q.data, 0, q.data.length, q.from, outbox);
+        long now = clock.nanoTime();
+        if (now - dhWindowStart >= TimeUnit.SECONDS.toNanos(1)) {
+            dhWindowStart = now;
+            dhInWindow = 0;
         }
+        int backlog = handshakeQueue.size();
+        // Over the DH budget, the node sees at least the under-load threshold, as if the backlog had built up.
+        if (dhInWindow >= DH_HANDSHAKES_PER_SECOND) backlog = Math.max(backlog, Node.HANDSHAKE_QUEUE_SIZE / 8);
+        node.observeHandshakeBacklog(backlog);
+        int round = node.underLoad() ? HANDSHAKES_PER_ROUND : HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD;
+        for (int i = 0; i < round && !handshakeQueue.isEmpty(); i++) {
+            Queued q = handshakeQueue.pollFirst();
+            if (costsDiffieHellman(node.receive(q.data, 0, q.data.length, q.from, outbox))) dhInWindow++;
+        }
+    }
+
+    /** Whether a handshake message with this result got as far as a Diffie-Hellman (past mac1, no cookie asked). */
+    private static boolean costsDiffieHellman(Result r) {
+        return !(r == Result.Ok.COOKIE_SENT || r == Result.Dropped.BAD_MAC1 || r == Result.Dropped.MALFORMED
+            || r == Result.Dropped.RATE_LIMITED || r == Result.Dropped.NO_PRIVATE_KEY
+            || r == Result.Dropped.UNKNOWN_INDEX);
     }
 
     /** Handshake messages dropped because the queue was full. */

@@ -24,6 +24,7 @@ import java.util.function.Consumer;
  *       -98 (EADDRINUSE) when the transport cannot be reopened, -5 (EIO) for a line over 64 KiB, -55 otherwise.
  *       A set that fails keeps what its earlier lines changed, is answered at once, and the rest of it, up to its
  *       blank line, is skipped; the connection stays usable.
+ *   <li>{@code veil-stats=1\n\n}, Veil's own extension: the device's counters (see {@link StatsText}).
  *   <li>Anything else as an operation line closes the connection without an answer, as wireguard-go does. A
  *       {@code get=1} followed by anything but a blank line is answered with -22.
  * </ul>
@@ -58,11 +59,17 @@ public final class UapiHandler {
         LineReader reader = new LineReader(in, MAX_LINE);
         try {
             while (reader.next() == LineReader.Status.LINE) {
-                if (reader.is("get=1")) {
+                if (reader.is("get=1") || reader.is(StatsText.OPERATION)) {
+                    boolean stats = reader.is(StatsText.OPERATION);
                     int b = reader.read();
                     if (b < 0) return;
                     if (b == '\n') {
-                        get(out);
+                        if (stats) {
+                            out.write(StatsText.of(device).getBytes(US_ASCII));
+                            out.flush();
+                        } else {
+                            get(out);
+                        }
                     } else {
                         fail("trailing character in UAPI get");
                         answer(out, Errno.INVALID);

@@ -2,10 +2,14 @@ package dev.veil.device;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.veil.buffer.PacketBatch;
 import dev.veil.conn.MemoryNetwork;
 import dev.veil.core.Endpoint;
+import dev.veil.core.Forge;
+import dev.veil.core.Node;
 import dev.veil.core.Protocol;
 import dev.veil.core.Result;
+import dev.veil.crypto.X25519;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -229,6 +233,84 @@ class DeviceTest {
         assertEquals(1, b.tun.delivered().size(), "the handshake completed under load");
         assertTrue(b.count(Result.Dropped.BAD_MAC1) >= 800, "the flood was dropped");
         assertEquals(1, cookieReplies[0], "no reply to the flood itself");
+    }
+
+    /**
+     * Regression (found by the namespace flood test): with 32 handshakes per round, the timer thread drained a flood
+     * of valid-mac1 initiations as fast as the network thread queued it, so the backlog never reached the
+     * under-load threshold and every initiation cost a Diffie-Hellman under the device lock, starving data. Now a
+     * round does only a few while not under load, and the flood switches the device to cookies within a few rounds.
+     */
+    @Test
+    void aValidMac1FloodSwitchesToCookiesAfterFewDiffieHellmans() {
+        Harness h = new Harness();
+        Harness.Host b = h.host("b");
+        FloodBatches flood = new FloodBatches(b.publicKey);
+        long dhBefore = 0;
+        for (int round = 0; round < 20; round++) {
+            long before = dhs(b);
+            b.device.onDatagrams(flood.next(Device.BATCH));  // what the network thread does with one received batch
+            b.device.onTimers();                              // and the timer thread between two batches
+            if (!b.device.configure(n -> n.underLoad())) {
+                assertTrue(dhs(b) - before <= 2 * Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD, "few DHs per round");
+                dhBefore = dhs(b);
+            }
+        }
+        assertTrue(b.count(Result.Ok.COOKIE_SENT) > 0, "the flood put the device under load");
+        assertTrue(dhBefore <= 4 * Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD, dhBefore + " DHs before the switch");
+        assertTrue(b.device.handshakeBacklog() <= Node.HANDSHAKE_QUEUE_SIZE);
+    }
+
+    /**
+     * Regression (found by the namespace flood test): a flood slow enough for the DH to keep up never builds a
+     * backlog, so it never switched the device to cookies, and its DHs took the data path's time. Now more than
+     * DH_HANDSHAKES_PER_SECOND DH-costing handshake messages in a second count as load.
+     */
+    @Test
+    void aFloodTheDiffieHellmanKeepsUpWithStillSwitchesToCookies() {
+        Harness h = new Harness();
+        Harness.Host b = h.host("b");
+        FloodBatches flood = new FloodBatches(b.publicKey);
+        for (int ms = 0; ms < 1500; ms++) {  // one initiation a millisecond for 1.5 s, each handled at once
+            b.device.onDatagrams(flood.next(1));
+            h.clock.advanceNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        assertEquals(0, b.device.handshakeBacklog(), "no backlog ever built up");
+        assertTrue(b.count(Result.Ok.COOKIE_SENT) > 0, "the flood put the device under load");
+        assertTrue(dhs(b) <= Device.DH_HANDSHAKES_PER_SECOND + Device.HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD,
+            dhs(b) + " DHs in 1.5 s");
+    }
+
+    /** Batches of initiations with a valid mac1 for one responder, each from its own source and ephemeral key. */
+    private static final class FloodBatches {
+        private final java.security.SecureRandom random = new java.security.SecureRandom();
+        private final byte[] template;
+        private final Forge.Mac1 mac1;
+        private final PacketBatch batch = new PacketBatch(Device.BATCH, 2048);
+        private int sent;
+
+        FloodBatches(byte[] responder) {
+            template = Forge.initiation(X25519.generatePrivateKey(random), responder, 1, 0, random);
+            mac1 = new Forge.Mac1(responder);
+        }
+
+        PacketBatch next(int n) {
+            batch.clear();
+            for (int i = 0; i < n; i++, sent++) {
+                byte[] m = template.clone();
+                byte[] fresh = new byte[36];
+                random.nextBytes(fresh);
+                System.arraycopy(fresh, 0, m, 4, 36);  // sender index and ephemeral key
+                mac1.sign(m);
+                batch.add(m, 0, m.length, new Endpoint(new byte[] {(byte) 203, 0, (byte) (sent >> 8), (byte) sent}, 1000));
+            }
+            return batch;
+        }
+    }
+
+    /** Initiations that cost the responder a Diffie-Hellman before it could drop them. */
+    private static long dhs(Harness.Host host) {
+        return host.count(Result.Dropped.DECRYPT_FAILED) + host.count(Result.Dropped.UNKNOWN_PEER);
     }
 
     @Test

@@ -52,7 +52,7 @@ public final class Hosts implements AutoCloseable {
             start(exe, List.of());
         }
 
-        /** As {@link #start(String)}, with extra {@code NAME=value} environment entries (e.g. VEIL_USER). */
+        /** As {@link #start(String)}, with extra {@code NAME=value} environment entries (e.g. VEIL_USER, VEIL_LOG). */
         void start(String exe, List<String> env) throws IOException, InterruptedException {
             implementation = exe;
             Run r = run(List.of("ip", "netns", "exec", ns, exe, ifname), env);

@@ -50,6 +50,24 @@ class UapiHandlerTest {
     }
 
     @Test
+    void veilStatsCountsDropsAndTheHandshakeQueue() {
+        Rig r = Rig.alone();
+        assertEquals(0, r.set("private_key=" + hex(privateKey)));
+        String before = r.exchange("veil-stats=1\n\n");
+        assertTrue(before.startsWith("under_load=0\ncookie_replies_sent=0\nhandshake_backlog=0\nhandshake_queue_drops=0\n"), before);
+        assertTrue(before.contains("\ndropped_bad_mac1=0\n") && before.endsWith("\nerrno=0\n\n"), before);
+        PacketBatch bad = new PacketBatch(2, 2048);
+        bad.add(new byte[Protocol.INITIATION_SIZE], 0, Protocol.INITIATION_SIZE, new Endpoint(new byte[] {(byte) 192, 0, 2, 9}, 9));
+        bad.buffer(0)[0] = Protocol.MESSAGE_INITIATION;
+        bad.add(new byte[] {9, 9, 9}, 0, 3, new Endpoint(new byte[] {(byte) 192, 0, 2, 9}, 9));
+        r.device.onDatagrams(bad);
+        String after = r.exchange("veil-stats=1\n\n");
+        assertTrue(after.contains("\ndropped_bad_mac1=1\n") && after.contains("\ndropped_malformed=1\n"), after);
+        assertEquals(List.of("private_key=" + hex(privateKey), "listen_port=51820"), r.get().device(), "get is unchanged");
+        assertTrue(r.errors.isEmpty(), r.errors.toString());
+    }
+
+    @Test
     void setThenGetShowsExactlyWhatWasSet() {
         Rig r = Rig.alone();
         assertEquals(0, r.set("private_key=" + hex(privateKey), "listen_port=12345", "fwmark=4294967295",
