@@ -80,7 +80,8 @@ public final class InboundElement {
     /** The plaintext length after {@link #open}, or -1 when the message did not authenticate. */
     int plainLength() { return plainLength; }
 
-    boolean isOpened() { return state == OPENED; }
+    /** True after {@link #open}, until {@link Node#completeReceive} took the element. */
+    public boolean isOpened() { return state == OPENED; }
 
     /**
      * Decrypts and authenticates the datagram src[srcOff, srcOff + length) (as given to prepare) into dst at

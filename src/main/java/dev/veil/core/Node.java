@@ -213,7 +213,7 @@ public final class Node {
         }
         if (d == null) return true;
         e.finish(d);
-        count(d);
+        count((Result) d);  // the cast picks the counting overload, not the count(Dropped) getter
         return false;
     }
 
