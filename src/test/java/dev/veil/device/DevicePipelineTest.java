@@ -111,6 +111,14 @@ class DevicePipelineTest {
         await(() -> to.tun.delivered().size() > before, from.name + " reaches " + to.name);
     }
 
+    /** Links and starts two hosts, then waits until a packet from a reached b. */
+    private static void startWithSession(Host a, Host b) throws InterruptedException {
+        link(a, b);
+        a.device.start();
+        b.device.start();
+        warmUp(a, b);
+    }
+
     @AfterEach
     void closeAll() {
         for (Host h : hosts) h.device.close();
@@ -148,10 +156,7 @@ class DevicePipelineTest {
     @Test
     void aReplayRacingItsOriginalThroughTwoWorkersIsDeliveredOnce() throws Exception {
         Host a = new Host("ra", 2), b = new Host("rb", 2);
-        link(a, b);
-        a.device.start();
-        b.device.start();
-        warmUp(a, b);
+        startWithSession(a, b);
         ConcurrentLinkedQueue<MemoryNetwork.Datagram> held = new ConcurrentLinkedQueue<>();
         net.setFilter(d -> {
             boolean data = d.from().equals(a.underlay) && d.data()[0] == Protocol.MESSAGE_TRANSPORT && d.data().length > 32;
@@ -178,10 +183,7 @@ class DevicePipelineTest {
     @Test
     void keypairsRotatedWhilePacketsAreInFlightDeliverNothingTwiceAndNothingUnderAWrongKey() throws Exception {
         Host a = new Host("ka", 2), b = new Host("kb", 2);
-        link(a, b);
-        a.device.start();
-        b.device.start();
-        warmUp(a, b);
+        startWithSession(a, b);
         Peer aToB = a.peerOf(b), bToA = b.peerOf(a);
         List<byte[]> sent = new ArrayList<>();
         int rotations = 12, perRound = 150;
