@@ -49,6 +49,13 @@ final class Daemon implements AutoCloseable {
                 throw new UserError("cannot open the audit log " + auditTarget + ": " + e.getMessage());
             }
         }
+        int cryptoWorkers;
+        try {
+            cryptoWorkers = Device.workersFromProperty();
+        } catch (IllegalArgumentException e) {
+            if (audit != null) audit.close();
+            throw new UserError(e.getMessage());
+        }
         LinuxTun tun;
         try {
             tun = LinuxTun.open(ifname);
@@ -58,7 +65,7 @@ final class Daemon implements AutoCloseable {
         }
         tun.setMtu(mtu);
         Device device = new Device(ifname, tun, UdpTransport.factory(), SystemClock.INSTANCE, new SecureRandom(),
-            Aead.defaultBackend());
+            Aead.defaultBackend(), cryptoWorkers);
         Daemon d = new Daemon(device);
         if (audit != null) d.startAudit(ifname, audit);
         device.setOnFailure(t -> d.stop(t.getMessage()));

@@ -104,8 +104,11 @@ public final class Device implements AutoCloseable {
         this.transport = transports.open(0, 0);
     }
 
-    /** The number of crypto workers from {@value #WORKERS_PROPERTY}, else the available processors. */
-    static int workersFromProperty() {
+    /**
+     * The number of crypto workers from {@value #WORKERS_PROPERTY}, else the available processors; an
+     * IllegalArgumentException with a one-line message when the property is not a number of threads.
+     */
+    public static int workersFromProperty() {
         String v = System.getProperty(WORKERS_PROPERTY);
         if (v == null || v.isBlank()) return Runtime.getRuntime().availableProcessors();
         try {

@@ -254,6 +254,27 @@ class DevicePipelineTest {
         assertNull(b.device.failure());
     }
 
+    @Test
+    void theWorkersPropertyIsANumberOfThreads() {
+        String old = System.getProperty(Device.WORKERS_PROPERTY);
+        try {
+            System.setProperty(Device.WORKERS_PROPERTY, "3");
+            assertEquals(3, Device.workersFromProperty());
+            System.setProperty(Device.WORKERS_PROPERTY, "0");
+            assertEquals(0, Device.workersFromProperty());
+            for (String bad : new String[] {"many", "-1", "2.5"}) {
+                System.setProperty(Device.WORKERS_PROPERTY, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Device::workersFromProperty);
+                assertTrue(e.getMessage().startsWith(Device.WORKERS_PROPERTY + ": ") && !e.getMessage().contains("\n"));
+            }
+            System.clearProperty(Device.WORKERS_PROPERTY);
+            assertEquals(Runtime.getRuntime().availableProcessors(), Device.workersFromProperty());
+        } finally {
+            if (old == null) System.clearProperty(Device.WORKERS_PROPERTY);
+            else System.setProperty(Device.WORKERS_PROPERTY, old);
+        }
+    }
+
     private static List<Thread> threadsOf(String iface) {
         List<Thread> l = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
