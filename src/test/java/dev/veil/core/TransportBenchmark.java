@@ -18,9 +18,9 @@ import org.openjdk.jmh.annotations.State;
  * {@value #RING} with increasing counters and resetting B's replay window when the ring starts over (a 1-in-1024
  * cost). {@code roundTrip}: A seals and B opens the same packet in one operation. {@code encapsulateInSteps} and
  * {@code decapsulateInSteps} take the device's path instead (prepare, seal or open in place in a reusable buffer,
- * complete), including the copy of the packet into that buffer that a read into it would do. The datagram and the delivered
- * packet are handed over by reference, never copied; A and B never do I/O. Run it with
- * {@code bench/jmh.sh TransportBenchmark -prof gc}. Public because JMH requires it.
+ * complete), including the copy of the packet into that buffer that a read into it would do. The datagram and the
+ * delivered packet are handed over by reference, never copied; A and B never do I/O. Run it with {@code
+ * bench/jmh.sh TransportBenchmark -prof gc}. Public because JMH requires it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

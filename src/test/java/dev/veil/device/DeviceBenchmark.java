@@ -55,8 +55,9 @@ public class DeviceBenchmark {
         byte[] ia = {10, 0, 0, 1}, ib = {10, 0, 0, 2};
         Pipe aToB = new Pipe(ea), bToA = new Pipe(eb);
         sink = new SinkTun();
-        a = new Device("bencha", new SourceTun(Harness.ipv4(ia, ib, PACKET - 20)), (port, mark) -> new PipeEnd(bToA, aToB),
-            SystemClock.INSTANCE, random, Aead.defaultBackend(), workers);
+        SourceTun source = new SourceTun(Harness.ipv4(ia, ib, PACKET - 20));
+        a = new Device("bencha", source, (port, mark) -> new PipeEnd(bToA, aToB), SystemClock.INSTANCE, random,
+            Aead.defaultBackend(), workers);
         b = new Device("benchb", sink, (port, mark) -> new PipeEnd(aToB, bToA), SystemClock.INSTANCE, random,
             Aead.defaultBackend(), workers);
         byte[] ka = X25519.generatePrivateKey(random), kb = X25519.generatePrivateKey(random);

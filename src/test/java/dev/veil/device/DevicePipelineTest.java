@@ -72,7 +72,8 @@ class DevicePipelineTest {
         }
 
         long count(Result r) {
-            return device.configure(node -> r instanceof Result.Ok ok ? node.count(ok) : node.count((Result.Dropped) r));
+            return device.configure(node ->
+                r instanceof Result.Ok ok ? node.count(ok) : node.count((Result.Dropped) r));
         }
 
         Peer peerOf(Host other) {
@@ -102,6 +103,23 @@ class DevicePipelineTest {
             if (System.nanoTime() > deadline) fail("timed out waiting until " + what);
             Thread.sleep(5);  // polling a condition, with a deadline
         }
+    }
+
+    /**
+     * Waits as {@link #await} does, but lets protocol time run meanwhile (a second per 100 ms of waiting) and
+     * nudges again at each step, as a host with a real clock and traffic would: when both sides initiate at once
+     * their handshakes cross and neither completes, and a timer or new traffic starts another.
+     */
+    private void awaitAdvancing(BooleanSupplier condition, Runnable nudge, String what) throws InterruptedException {
+        int[] polls = {0};
+        await(() -> {
+            if (condition.getAsBoolean()) return true;
+            if (++polls[0] % 20 == 0) {
+                clock.advance(1, TimeUnit.SECONDS);
+                nudge.run();
+            }
+            return false;
+        }, what);
     }
 
     /** Sends one packet and waits for it, so the session exists before a burst (nothing is staged). */
@@ -159,7 +177,8 @@ class DevicePipelineTest {
         startWithSession(a, b);
         ConcurrentLinkedQueue<MemoryNetwork.Datagram> held = new ConcurrentLinkedQueue<>();
         net.setFilter(d -> {
-            boolean data = d.from().equals(a.underlay) && d.data()[0] == Protocol.MESSAGE_TRANSPORT && d.data().length > 32;
+            boolean data = d.from().equals(a.underlay) && d.data()[0] == Protocol.MESSAGE_TRANSPORT
+                && d.data().length > 32;
             if (data) held.add(d);
             return !data;
         });
@@ -197,14 +216,16 @@ class DevicePipelineTest {
             clock.advance(Protocol.REKEY_TIMEOUT + 1_000_000, TimeUnit.NANOSECONDS);
             Host initiator = r % 2 == 0 ? a : b;
             Peer peer = initiator == a ? aToB : bToA;
-            long before = initiator.device.configure(node -> peer.lastHandshakeEpochNanos());
-            initiator.device.act((node, out) -> node.initiateHandshake(peer, out));
-            int round = r;
-            await(() -> initiator.device.configure(node -> peer.lastHandshakeEpochNanos()) != before,
-                "rotation " + round + " completes");
+            long since = clock.epochNanos();
+            Runnable initiate = () -> initiator.device.act((node, out) -> node.initiateHandshake(peer, out));
+            initiate.run();
+            awaitAdvancing(() -> initiator.device.configure(node -> peer.lastHandshakeEpochNanos()) >= since,
+                initiate, "rotation " + r + " completes");
         }
-        a.tun.inject(a.packet(b, sent.size(), 10));
-        assertNotNull(b.tun.awaitDelivered(q -> seq(q) == sent.size(), DEADLINE_SECONDS, TimeUnit.SECONDS),
+        byte[] last = a.packet(b, sent.size(), 10);
+        Runnable resend = () -> a.tun.inject(last.clone());
+        resend.run();
+        awaitAdvancing(() -> b.tun.delivered().stream().anyMatch(q -> seq(q) == sent.size()), resend,
             "traffic flows after the last rotation");
         List<byte[]> got = b.tun.delivered();
         Set<Integer> seen = new HashSet<>();
@@ -215,9 +236,16 @@ class DevicePipelineTest {
             assertArrayEquals(sent.get(s), p, "packet " + s + " intact");
         }
         assertEquals(0, b.count(Result.Dropped.DECRYPT_FAILED), "nothing was sealed under a wrong or zeroed key");
-        assertTrue(seen.size() > sent.size() / 2, "most packets arrive: " + seen.size() + " of " + sent.size());
-        assertTrue(b.count(Result.Ok.INITIATION) >= 1 + rotations / 2, "A initiated at first and every other rotation");
-        assertTrue(a.count(Result.Ok.INITIATION) >= rotations / 2, "B initiated the others");
+        assertEquals(0, b.count(Result.Dropped.REPLAYED), "nothing was sealed twice under one counter");
+        // Back-to-back rotations delete keypairs that packets in flight were sealed with (as in WireGuard); those
+        // are dropped as unknown or expired. Every packet not delivered must be one of them.
+        long lostToRotation = b.count(Result.Dropped.UNKNOWN_INDEX) + b.count(Result.Dropped.KEY_EXPIRED);
+        assertTrue(seen.size() + lostToRotation >= sent.size(),
+            seen.size() + " delivered + " + lostToRotation + " dropped for a deleted keypair, of " + sent.size());
+        assertTrue(seen.size() >= perRound, "traffic got through: " + seen.size());
+        // A round may also end with the responder's key confirmation of the previous round's handshake.
+        long completed = a.count(Result.Ok.RESPONSE) + b.count(Result.Ok.RESPONSE);
+        assertTrue(completed >= rotations / 2, "keys rotated: " + completed + " handshakes");
     }
 
     @Test
