@@ -53,6 +53,19 @@ public final class PacketBatch {
         return true;
     }
 
+    /** Exchanges entries i and j (buffer, length and endpoint), so a batch can be compacted without copying. */
+    public void swap(int i, int j) {
+        byte[] b = buffers[i];
+        buffers[i] = buffers[j];
+        buffers[j] = b;
+        int l = lengths[i];
+        lengths[i] = lengths[j];
+        lengths[j] = l;
+        Endpoint e = endpoints[i];
+        endpoints[i] = endpoints[j];
+        endpoints[j] = e;
+    }
+
     /** Empties the batch (buffers are kept). */
     public void clear() {
         for (int i = 0; i < count; i++) endpoints[i] = null;

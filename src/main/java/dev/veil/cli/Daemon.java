@@ -61,6 +61,13 @@ final class Daemon implements AutoCloseable {
                 throw new UserError("cannot open the audit log " + auditTarget + ": " + e.getMessage());
             }
         }
+        int cryptoWorkers;
+        try {
+            cryptoWorkers = Device.workersFromProperty();
+        } catch (IllegalArgumentException e) {
+            if (audit != null) audit.close();
+            throw new UserError(e.getMessage());
+        }
         LinuxTun tun;
         boolean offload = LinuxTun.offloadWanted();
         try {
@@ -76,7 +83,8 @@ final class Daemon implements AutoCloseable {
         TransportFactory transports = willDrop ? privileges.transports(UdpTransport.factory()) : UdpTransport.factory();
         Device device;
         try {
-            device = new Device(ifname, tun, transports, SystemClock.INSTANCE, new SecureRandom(), Aead.defaultBackend());
+            device = new Device(ifname, tun, transports, SystemClock.INSTANCE, new SecureRandom(), Aead.defaultBackend(),
+                cryptoWorkers);
         } catch (IOException | RuntimeException e) {
             tun.close();
             if (privileges != null) privileges.close();

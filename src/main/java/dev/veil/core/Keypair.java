@@ -17,6 +17,8 @@ final class Keypair {
     final ReplayWindow replay = new ReplayWindow();
     /** The next counter to send with; unsigned. */
     long sendCounter;
+    /** Set when the keypair is deleted: messages opened with a copy of its key in the meantime are dropped. */
+    boolean wiped;
 
     Keypair(Peer peer, byte[] sendKey, byte[] receiveKey, boolean initiator, long created, int localIndex, int remoteIndex) {
         this.peer = peer;
@@ -39,6 +41,7 @@ final class Keypair {
     }
 
     void wipe() {
+        wiped = true;
         Arrays.fill(sendKey, (byte) 0);
         Arrays.fill(receiveKey, (byte) 0);
     }

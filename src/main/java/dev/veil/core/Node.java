@@ -41,6 +41,8 @@ public final class Node {
     private boolean everUnderLoad;
     private byte[] txScratch = new byte[2048];
     private byte[] rxScratch = new byte[2048];
+    private final OutboundElement txElement = new OutboundElement();
+    private final InboundElement rxElement = new InboundElement();
 
     /** Peer map key: a public key compared by content. */
     private record Key(byte[] k) {
@@ -145,9 +147,16 @@ public final class Node {
         int type = Messages.check(buf, off, len);
         if (type < 0) return Messages.dropReason(type);
         if (type == MESSAGE_TRANSPORT) {
-            IndexTable.Entry e = indexTable.get(Messages.u32(buf, off + Messages.DATA_RECEIVER));
-            if (e == null || e.keypair() == null) return Result.Dropped.UNKNOWN_INDEX;
-            return e.peer().receiveTransport(e.keypair(), buf, off, len, from, now, out);
+            InboundElement e = rxElement;
+            e.clear();
+            Result.Dropped d = prepareTransport(buf, off, len, now, e);
+            if (d != null) return d;
+            byte[] plain = rxScratch(len);
+            e.open(buf, off, plain, 0);
+            Peer peer = e.keypair().peer;
+            Result r = completeTransport(e, plain, 0, from, now, out);
+            if (r == Result.Ok.DATA) out.deliver(peer, plain, 0, e.innerLength());
+            return r;
         }
         if (type == MESSAGE_COOKIE_REPLY) {
             IndexTable.Entry e = indexTable.get(Messages.u32(buf, off + Messages.COOKIE_RECEIVER));
@@ -187,6 +196,64 @@ public final class Node {
         return e.peer().receiveResponse(buf, off, from, now, out);
     }
 
+    /**
+     * The first step of receiving a transport message outside the lock (see {@link InboundElement}): checks the
+     * datagram's size and type, maps its receiver index to a keypair that has not expired, and prepares the
+     * element. True when the caller must now {@link InboundElement#open open} it and then call
+     * {@link #completeReceive}; false when it was dropped (counted, the reason in {@link InboundElement#result}).
+     * Anything but a transport message is dropped: handshake messages go through {@link #receive}.
+     */
+    public boolean prepareReceive(byte[] buf, int off, int len, InboundElement e) {
+        e.clear();
+        Result.Dropped d;
+        try {
+            d = prepareTransport(buf, off, len, clock.nanoTime(), e);
+        } catch (RuntimeException ex) {
+            d = Result.Dropped.MALFORMED;
+        }
+        if (d == null) return true;
+        e.finish(d);
+        count((Result) d);  // the cast picks the counting overload, not the count(Dropped) getter
+        return false;
+    }
+
+    private Result.Dropped prepareTransport(byte[] buf, int off, int len, long now, InboundElement e) {
+        int type = Messages.check(buf, off, len);
+        if (type < 0) return Messages.dropReason(type);
+        if (type != MESSAGE_TRANSPORT) return Result.Dropped.UNKNOWN_TYPE;
+        IndexTable.Entry entry = indexTable.get(Messages.u32(buf, off + Messages.DATA_RECEIVER));
+        if (entry == null || entry.keypair() == null) return Result.Dropped.UNKNOWN_INDEX;
+        if (entry.keypair().expired(now)) return Result.Dropped.KEY_EXPIRED;
+        e.prepare(aead, entry.keypair(), Messages.u64(buf, off + Messages.DATA_COUNTER), len);
+        return null;
+    }
+
+    /**
+     * The last step of receiving a transport message, in arrival order, after {@link InboundElement#open} wrote the
+     * plaintext at plain[plainOff...]: the replay check, roaming, key confirmation, timers, the inner packet and
+     * AllowedIPs source checks. Returns {@link Result.Ok#DATA} when plain[plainOff, plainOff +
+     * {@link InboundElement#innerLength()}) is to be delivered; control messages it causes go to out. Counted.
+     */
+    public Result completeReceive(InboundElement e, byte[] plain, int plainOff, Endpoint from, Actions out) {
+        if (!e.isOpened()) throw new IllegalStateException("not opened");
+        Result r;
+        try {
+            r = completeTransport(e, plain, plainOff, from, clock.nanoTime(), out);
+        } catch (RuntimeException ex) {
+            r = Result.Dropped.MALFORMED;
+            e.finish(r);
+        }
+        count(r);
+        return r;
+    }
+
+    private Result completeTransport(InboundElement e, byte[] plain, int plainOff, Endpoint from, long now,
+            Actions out) {
+        Result r = e.keypair().peer.completeTransport(e, plain, plainOff, from, now, out);
+        e.finish(r);
+        return r;
+    }
+
     // ---- packets from the TUN -----------------------------------------------------------------------------------
 
     /** Routes an inner packet by its destination to a peer and sends it (or stages it until a session exists). */
@@ -197,6 +264,25 @@ public final class Node {
         } else {
             Peer p = allowedIps.lookupPacketDestination(packet, off, len);
             r = p == null ? Result.Dropped.NO_ROUTE : p.send(packet, off, len, clock.nanoTime(), out);
+        }
+        count(r);
+        return r;
+    }
+
+    /**
+     * The first step of sending an inner packet outside the lock (see {@link OutboundElement}): routes it by its
+     * destination and, when its peer has a usable session and nothing staged, reserves a counter into the element
+     * ({@link OutboundElement#isReady()}), which the caller then seals and sends in order. Otherwise it stages the
+     * packet (and starts a handshake or flushes what is staged, through out) as {@link #send} does. Counted.
+     */
+    public Result prepareSend(byte[] packet, int off, int len, OutboundElement e, Actions out) {
+        e.clear();
+        Result r;
+        if (len > 0xffff) {
+            r = Result.Dropped.TOO_LARGE;
+        } else {
+            Peer p = allowedIps.lookupPacketDestination(packet, off, len);
+            r = p == null ? Result.Dropped.NO_ROUTE : p.prepareSend(packet, off, len, clock.nanoTime(), e, out);
         }
         count(r);
         return r;
@@ -278,7 +364,9 @@ public final class Node {
         return txScratch;
     }
 
-    byte[] rxScratch(int len) {
+    OutboundElement txElement() { return txElement; }
+
+    private byte[] rxScratch(int len) {
         if (rxScratch.length < len) rxScratch = new byte[Math.max(len, 2 * rxScratch.length)];
         return rxScratch;
     }

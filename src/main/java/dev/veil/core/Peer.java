@@ -146,11 +146,33 @@ public final class Peer {
     /** Encrypts and sends an inner packet, or stages it and starts a handshake when there is no usable session. */
     Result send(byte[] packet, int off, int len, long now, Actions out) {
         Keypair kp = current;
-        if (staged.isEmpty() && kp != null && kp.canSend(now) && endpoint != null) {
-            encryptAndSend(kp, packet, off, len, now, out);  // the common case: no copy, nothing staged
+        if (canSendNow(kp, now)) {
+            encryptAndSend(kp, packet, off, len, out);  // the common case: no copy, nothing staged
             afterSend(len > 0, now, out);
             return Result.Ok.SENT;
         }
+        return stageAndSend(packet, off, len, now, out);
+    }
+
+    /**
+     * Like {@link #send}, but on the common path (a usable session, nothing staged) only reserves the counter and
+     * copies the key into the element, for the caller to seal outside the lock; otherwise stages as send does.
+     */
+    Result prepareSend(byte[] packet, int off, int len, long now, OutboundElement e, Actions out) {
+        Keypair kp = current;
+        if (canSendNow(kp, now)) {
+            reserve(kp, len, e);
+            afterSend(len > 0, now, out);
+            return Result.Ok.SENT;
+        }
+        return stageAndSend(packet, off, len, now, out);
+    }
+
+    private boolean canSendNow(Keypair kp, long now) {
+        return staged.isEmpty() && kp != null && kp.canSend(now) && endpoint != null;
+    }
+
+    private Result stageAndSend(byte[] packet, int off, int len, long now, Actions out) {
         if (staged.size() >= MAX_STAGED_PACKETS) staged.pollFirst();
         staged.addLast(Arrays.copyOfRange(packet, off, off + len));
         boolean sent = sendStagedPackets(now, out);
@@ -178,7 +200,7 @@ public final class Peer {
                 return false;
             }
             byte[] p = staged.pollFirst();
-            encryptAndSend(kp, p, 0, p.length, now, out);
+            encryptAndSend(kp, p, 0, p.length, out);
             dataSent |= p.length > 0;
         }
         afterSend(dataSent, now, out);
@@ -193,19 +215,20 @@ public final class Peer {
         keepKeyFreshSending(now, out);
     }
 
-    private void encryptAndSend(Keypair kp, byte[] p, int off, int len, long now, Actions out) {
-        int padded = paddedLength(len, node.mtu());
-        byte[] buf = node.txScratch(TRANSPORT_HEADER_SIZE + padded + TAG_SIZE);
-        Messages.header(buf, 0, MESSAGE_TRANSPORT);
-        Messages.putU32(buf, Messages.DATA_RECEIVER, kp.remoteIndex);
+    /** Seals and sends one packet now, under the caller's lock (staged packets, keepalives, the one-call API). */
+    private void encryptAndSend(Keypair kp, byte[] p, int off, int len, Actions out) {
+        OutboundElement e = node.txElement();
+        reserve(kp, len, e);
+        byte[] buf = node.txScratch(e.datagramLength());
+        int total = e.seal(p, off, buf, 0);
+        out.send(e.endpoint(), buf, 0, total);
+    }
+
+    /** Takes the keypair's next counter for one packet of len bytes and fills the element to seal it. */
+    private void reserve(Keypair kp, int len, OutboundElement e) {
         long counter = kp.sendCounter++;
-        Messages.putU64(buf, Messages.DATA_COUNTER, counter);
-        System.arraycopy(p, off, buf, TRANSPORT_HEADER_SIZE, len);
-        Arrays.fill(buf, TRANSPORT_HEADER_SIZE + len, TRANSPORT_HEADER_SIZE + padded, (byte) 0);
-        int n = node.aead().seal(kp.sendKey, counter, buf, TRANSPORT_HEADER_SIZE, padded, null, buf, TRANSPORT_HEADER_SIZE);
-        int total = TRANSPORT_HEADER_SIZE + n;
-        txBytes += total;
-        out.send(endpoint, buf, 0, total);
+        e.reserve(node.aead(), kp, counter, len, paddedLength(len, node.mtu()), endpoint);
+        txBytes += e.datagramLength();
     }
 
     /** The plaintext length after zero padding to a multiple of 16, never past the MTU (wireguard-go's rule). */
@@ -359,16 +382,20 @@ public final class Peer {
         kp.wipe();
     }
 
-    /** A transport message on one of this peer's keypairs. */
-    Result receiveTransport(Keypair kp, byte[] buf, int off, int len, Endpoint from, long now, Actions out) {
-        if (kp.expired(now)) return Result.Dropped.KEY_EXPIRED;
-        long counter = Messages.u64(buf, off + Messages.DATA_COUNTER);
-        byte[] plain = node.rxScratch(len);
-        int n = node.aead().open(kp.receiveKey, counter, buf, off + TRANSPORT_HEADER_SIZE, len - TRANSPORT_HEADER_SIZE, null, plain, 0);
+    /**
+     * The second half of receiving a transport message on one of this peer's keypairs, after the element was
+     * opened: drop it unless it authenticated and its keypair still exists, then the replay check, roaming, key
+     * confirmation, timers and the inner packet checks. Returns DATA when plain[plainOff, plainOff +
+     * e.innerLength()) is to be delivered.
+     */
+    Result completeTransport(InboundElement e, byte[] plain, int plainOff, Endpoint from, long now, Actions out) {
+        Keypair kp = e.keypair();
+        int n = e.plainLength();
         if (n < 0) return Result.Dropped.DECRYPT_FAILED;
-        if (!kp.replay.validate(counter, REJECT_AFTER_MESSAGES)) return Result.Dropped.REPLAYED;
+        if (kp.wiped) return Result.Dropped.KEY_EXPIRED;  // rotated out, zeroed or removed while being opened
+        if (!kp.replay.validate(e.counter(), REJECT_AFTER_MESSAGES)) return Result.Dropped.REPLAYED;
         updateEndpoint(from);
-        rxBytes += len;
+        rxBytes += e.datagramLength();
         if (receivedWithKeypair(kp)) {
             timersHandshakeComplete(now);
             node.events().handshakeCompleted(this, false, endpoint);
@@ -379,24 +406,26 @@ public final class Peer {
         timersAnyAuthenticatedPacketReceived();
         if (n == 0) return Result.Ok.KEEPALIVE;
         timersDataReceived(now);
-        int innerLen = innerLength(plain, n);
+        int innerLen = innerLength(plain, plainOff, n);
         if (innerLen < 0) return Result.Dropped.BAD_INNER_PACKET;
-        if (node.allowedIps().lookupPacketSource(plain, 0, innerLen) != this) return Result.Dropped.DISALLOWED_SOURCE;
-        out.deliver(this, plain, 0, innerLen);
+        if (node.allowedIps().lookupPacketSource(plain, plainOff, innerLen) != this) {
+            return Result.Dropped.DISALLOWED_SOURCE;
+        }
+        e.setInnerLength(innerLen);
         return Result.Ok.DATA;
     }
 
-    /** The inner packet's length from its IP header, or -1 when the header is not a valid IPv4/IPv6 one. */
-    static int innerLength(byte[] p, int n) {
-        int version = (p[0] & 0xff) >>> 4;
+    /** The length of the inner packet at p[off, off + n) from its IP header, or -1 when that is not valid. */
+    static int innerLength(byte[] p, int off, int n) {
+        int version = (p[off] & 0xff) >>> 4;
         int len;
         if (version == 4) {
             if (n < 20) return -1;
-            len = (p[2] & 0xff) << 8 | (p[3] & 0xff);
+            len = (p[off + 2] & 0xff) << 8 | (p[off + 3] & 0xff);
             if (len < 20) return -1;
         } else if (version == 6) {
             if (n < 40) return -1;
-            len = 40 + ((p[4] & 0xff) << 8 | (p[5] & 0xff));
+            len = 40 + ((p[off + 4] & 0xff) << 8 | (p[off + 5] & 0xff));
         } else {
             return -1;
         }

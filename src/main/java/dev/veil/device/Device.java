@@ -15,9 +15,10 @@ import dev.veil.tun.TunDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -29,10 +30,18 @@ import java.util.function.Consumer;
  * drives the node's under-load mode, as does a budget of Diffie-Hellmans a second; they are processed a few at a
  * time between other work. A timer thread runs the node's timers at their deadlines.
  *
- * <p>Threads: {@code veil-<iface>-tun-0} reads the TUN, {@code veil-<iface>-net-0} reads the transport and
- * {@code veil-<iface>-timer-0} runs timers and queued handshakes. All of them take the device lock to touch the node
- * and to write output, so per-peer ordering holds. Tests can instead call {@link #onTunPackets},
- * {@link #onDatagrams} and {@link #onTimers} themselves with a fake clock and no threads.
+ * <p>Locks: the device lock guards the node. Only the protocol steps of the data path take it, a batch at a time
+ * (routing and counter reservation on the way out; index lookup, then replay check, timers, roaming and the source
+ * check on the way in); sealing and opening run outside it (see {@link OutboundBatch} and {@link InboundBatch}).
+ * Writes to the transport and to the TUN each have their own lock, taken after the device lock when both are held.
+ *
+ * <p>Threads, with {@code veil.crypto.workers} (default: the available processors) crypto workers:
+ * {@code veil-<iface>-tun-0} reads TUN batches and {@code veil-<iface>-net-0} reads datagram batches into an ordered
+ * {@link Pipeline} per direction; {@code veil-<iface>-crypto-<n>} seal and open whole batches;
+ * {@code veil-<iface>-netwrite-0} and {@code veil-<iface>-tunwrite-0} write the finished batches out in the order
+ * they were read, so per-peer order holds; {@code veil-<iface>-timer-0} runs timers and queued handshakes. With 0
+ * workers the two reading threads do the crypto and the writing themselves. Tests can instead call
+ * {@link #onTunPackets}, {@link #onDatagrams} and {@link #onTimers} themselves with a fake clock and no threads.
  */
 public final class Device implements AutoCloseable {
     /** Batch size for reads and writes. */
@@ -50,6 +59,12 @@ public final class Device implements AutoCloseable {
      * backlog therefore never reaches the threshold) would otherwise take the data path's time.
      */
     static final int DH_HANDSHAKES_PER_SECOND = 256;
+    /** The system property with the number of crypto workers (0: crypto on the reading threads). */
+    public static final String WORKERS_PROPERTY = "veil.crypto.workers";
+    /** Batches in flight per direction and worker; the pipelines hold at most 8 (each batch is 64 x 64 KiB). */
+    private static final int BATCHES_PER_WORKER = 2, MAX_BATCHES = 8;
+    /** How long close waits for the device's threads to end. */
+    private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final String name;
     private final TunDevice tun;
@@ -58,36 +73,69 @@ public final class Device implements AutoCloseable {
     private int fwmark;
     private final Clock clock;
     private final Node node;
+    private final int workers;
     private final Object lock = new Object();
+    /** Guards transport.send and tun.write, which each take one thread at a time. */
+    private final Object netWriteLock = new Object(), tunWriteLock = new Object();
     private final Outbox outbox;
-    private final ArrayDeque<Queued> handshakeQueue = new ArrayDeque<>();
+    private final HandshakeQueue handshakes = new HandshakeQueue();
+    /** The batches of the event methods and of the reading threads when there are no workers. */
+    private final OutboundBatch tunInline = new OutboundBatch(BATCH);
+    private final InboundBatch netInline = new InboundBatch(BATCH);
+    private Pipeline<OutboundBatch> outbound;
+    private Pipeline<InboundBatch> inbound;
+    private ArrayBlockingQueue<Pipeline.Job> cryptoQueue;
     private final List<Thread> threads = new ArrayList<>();
-    private long handshakeQueueDrops;
-    private long dhWindowStart;
-    private int dhInWindow;
+    /** When the timer thread last read the TUN's MTU; that thread's alone. */
+    private long mtuCheckedAt;
     private volatile boolean closed;
     private volatile Throwable failure;
     private volatile Consumer<Throwable> onFailure = t -> {};
 
-    private record Queued(byte[] data, Endpoint from) {}
-
     /**
      * A device on the given TUN, with its transport opened by the factory on a free port (see
-     * {@link #setListenPort}).
+     * {@link #setListenPort}), and the number of crypto workers from the system property {@value #WORKERS_PROPERTY}.
      */
     public Device(String name, TunDevice tun, TransportFactory transports, Clock clock, SecureRandom random, Aead aead)
             throws IOException {
+        this(name, tun, transports, clock, random, aead, workersFromProperty());
+    }
+
+    /** A device with the given number of crypto workers (0: the reading threads seal and open). */
+    public Device(String name, TunDevice tun, TransportFactory transports, Clock clock, SecureRandom random, Aead aead,
+            int cryptoWorkers) throws IOException {
+        if (cryptoWorkers < 0) throw new IllegalArgumentException("crypto workers: " + cryptoWorkers);
         this.name = name;
         this.tun = tun;
         this.transports = transports;
-        this.transport = transports.open(0, 0);
         this.clock = clock;
         this.node = new Node(clock, random, aead);
         this.node.setMtu(tun.mtu());
+        this.workers = cryptoWorkers;
         this.outbox = new Outbox(0xffff + Protocol.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE);
+        this.transport = transports.open(0, 0);
+    }
+
+    /**
+     * The number of crypto workers from {@value #WORKERS_PROPERTY}, else the available processors; an
+     * IllegalArgumentException with a one-line message when the property is not a number of threads.
+     */
+    public static int workersFromProperty() {
+        String v = System.getProperty(WORKERS_PROPERTY);
+        if (v == null || v.isBlank()) return Runtime.getRuntime().availableProcessors();
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(WORKERS_PROPERTY + ": not a number of threads (0 or more): " + v);
     }
 
     public String name() { return name; }
+
+    /** The number of crypto worker threads (0: the reading threads do the crypto). */
+    public int cryptoWorkers() { return workers; }
 
     /** The port the transport listens on. */
     public int listenPort() { return transport.localPort(); }
@@ -115,13 +163,15 @@ public final class Device implements AutoCloseable {
     }
 
     private void rebindLocked(int port, int mark) throws IOException {
-        DatagramTransport old = transport;
-        old.close();  // frees the port first; the network thread sees the swap and moves to the new transport
-        try {
-            transport = transports.open(port, mark);
-        } catch (IOException | RuntimeException e) {
-            transport = transports.open(old.localPort(), fwmark);  // keep serving on the old port
-            throw e;
+        synchronized (netWriteLock) {  // no batch goes out while the transport is swapped
+            DatagramTransport old = transport;
+            old.close();  // frees the port first; the network thread sees the swap and moves to the new transport
+            try {
+                transport = transports.open(port, mark);
+            } catch (IOException | RuntimeException e) {
+                transport = transports.open(old.localPort(), fwmark);  // keep serving on the old port
+                throw e;
+            }
         }
     }
 
@@ -155,35 +205,28 @@ public final class Device implements AutoCloseable {
 
     // ---- events -------------------------------------------------------------------------------------------------
 
-    /** Packets the host sent into the tunnel. */
+    /**
+     * Packets the host sent into the tunnel, handled on the calling thread. The batch's buffers are used in place:
+     * they hold the datagrams sent afterwards.
+     */
     public void onTunPackets(PacketBatch in) {
-        synchronized (lock) {
-            for (int i = 0; i < in.count(); i++) node.send(in.buffer(i), 0, in.length(i), outbox);
-            outbox.flush();
-            lock.notifyAll();
+        tunInline.attach(in);
+        if (prepareOutbound(tunInline)) {
+            tunInline.crypto();
+            writeToNetwork(in);
         }
     }
 
-    /** Datagrams from the network. */
+    /**
+     * Datagrams from the network, handled on the calling thread. The batch's buffers are used in place: they hold
+     * the packets delivered afterwards.
+     */
     public void onDatagrams(PacketBatch in) {
-        synchronized (lock) {
-            for (int i = 0; i < in.count(); i++) {
-                byte[] b = in.buffer(i);
-                int len = in.length(i);
-                int type = len > 0 ? b[0] : 0;
-                if (type == Protocol.MESSAGE_INITIATION || type == Protocol.MESSAGE_RESPONSE) {
-                    if (handshakeQueue.size() >= Node.HANDSHAKE_QUEUE_SIZE) {
-                        handshakeQueueDrops++;
-                    } else {
-                        handshakeQueue.addLast(new Queued(java.util.Arrays.copyOf(b, len), in.endpoint(i)));
-                    }
-                } else {
-                    node.receive(b, 0, len, in.endpoint(i), outbox);
-                }
-            }
-            processHandshakesLocked();
-            outbox.flush();
-            lock.notifyAll();
+        netInline.attach(in);
+        if (prepareInbound(netInline)) {
+            netInline.crypto();
+            completeInbound(netInline);
+            writeToTun(in);
         }
     }
 
@@ -196,72 +239,193 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    private void processHandshakesLocked() {
-        long now = clock.nanoTime();
-        if (now - dhWindowStart >= TimeUnit.SECONDS.toNanos(1)) {
-            dhWindowStart = now;
-            dhInWindow = 0;
-        }
-        int backlog = handshakeQueue.size();
-        // Over the DH budget, the node sees at least the under-load threshold, as if the backlog had built up.
-        if (dhInWindow >= DH_HANDSHAKES_PER_SECOND) backlog = Math.max(backlog, Node.HANDSHAKE_QUEUE_SIZE / 8);
-        node.observeHandshakeBacklog(backlog);
-        int round = node.underLoad() ? HANDSHAKES_PER_ROUND : HANDSHAKES_PER_ROUND_NOT_UNDER_LOAD;
-        for (int i = 0; i < round && !handshakeQueue.isEmpty(); i++) {
-            Queued q = handshakeQueue.pollFirst();
-            if (costsDiffieHellman(node.receive(q.data, 0, q.data.length, q.from, outbox))) dhInWindow++;
+    private boolean prepareOutbound(OutboundBatch b) {
+        synchronized (lock) {
+            boolean any = b.prepareLocked(node, outbox);
+            outbox.flush();
+            lock.notifyAll();  // timers may have been armed
+            return any;
         }
     }
 
-    /** Whether a handshake message with this result got as far as a Diffie-Hellman (past mac1, no cookie asked). */
-    private static boolean costsDiffieHellman(Result r) {
-        return !(r == Result.Ok.COOKIE_SENT || r == Result.Dropped.BAD_MAC1 || r == Result.Dropped.MALFORMED
-            || r == Result.Dropped.RATE_LIMITED || r == Result.Dropped.NO_PRIVATE_KEY
-            || r == Result.Dropped.UNKNOWN_INDEX);
+    private boolean prepareInbound(InboundBatch b) {
+        synchronized (lock) {
+            boolean any = b.prepareLocked(node, outbox, handshakes);
+            if (!any) b.datagrams().setCount(0);
+            processHandshakesLocked();
+            outbox.flush();
+            lock.notifyAll();
+            return any;
+        }
+    }
+
+    private void completeInbound(InboundBatch b) {
+        synchronized (lock) {
+            b.completeLocked(node, outbox);
+            outbox.flush();
+            lock.notifyAll();
+        }
+    }
+
+    private void writeToNetwork(PacketBatch b) {
+        if (b.count() == 0) return;
+        synchronized (netWriteLock) {
+            try {
+                transport.send(b);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void writeToTun(PacketBatch b) {
+        if (b.count() == 0) return;
+        synchronized (tunWriteLock) {
+            try {
+                tun.write(b);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void processHandshakesLocked() {
+        handshakes.process(node, clock.nanoTime(), outbox);
     }
 
     /** Handshake messages dropped because the queue was full. */
     public long handshakeQueueDrops() {
-        synchronized (lock) { return handshakeQueueDrops; }
+        synchronized (lock) { return handshakes.drops(); }
     }
 
     public int handshakeBacklog() {
-        synchronized (lock) { return handshakeQueue.size(); }
+        synchronized (lock) { return handshakes.size(); }
     }
 
     // ---- threads ------------------------------------------------------------------------------------------------
 
-    /** Starts the TUN, network and timer threads. */
-    public void start() {
-        threads.add(Thread.ofPlatform().name("veil-" + name + "-tun-0").daemon().start(this::tunLoop));
-        threads.add(Thread.ofPlatform().name("veil-" + name + "-net-0").daemon().start(this::netLoop));
-        threads.add(Thread.ofPlatform().name("veil-" + name + "-timer-0").daemon().start(this::timerLoop));
-    }
-
-    private void tunLoop() {
-        PacketBatch in = new PacketBatch(BATCH, 65536);
-        try {
-            while (!closed && tun.read(in) > 0) onTunPackets(in);
-        } catch (IOException | RuntimeException e) {
-            fail(e);
-        }
-    }
-
-    private void netLoop() {
-        PacketBatch in = new PacketBatch(BATCH, 65536);
-        try {
-            while (!closed) {
-                DatagramTransport t = transport;
-                int n = t.receive(in);
-                if (n > 0) {
-                    onDatagrams(in);
-                } else if (n < 0 && t == transport) {
-                    waitForRebind(t);
-                }
+    /** Starts the reading, crypto, writing and timer threads. */
+    public synchronized void start() {
+        if (!threads.isEmpty() || closed) throw new IllegalStateException("already started or closed");
+        if (workers == 0) {
+            PacketBatch packets = new PacketBatch(BATCH, 0x10000 + OutboundBatch.HEADROOM);
+            PacketBatch datagrams = new PacketBatch(BATCH, 0x10000);
+            spawn("tun-0", () -> readTunInline(packets));
+            spawn("net-0", () -> receiveInline(datagrams));
+        } else {
+            int depth = Math.min(MAX_BATCHES, Math.max(2, BATCHES_PER_WORKER * workers));
+            OutboundBatch[] out = new OutboundBatch[depth];
+            InboundBatch[] in = new InboundBatch[depth];
+            for (int i = 0; i < depth; i++) {
+                out[i] = OutboundBatch.owning(BATCH);
+                in[i] = InboundBatch.owning(BATCH);
             }
-        } catch (IOException | RuntimeException e) {
-            fail(e);
+            outbound = new Pipeline<>(out);
+            inbound = new Pipeline<>(in);
+            cryptoQueue = new ArrayBlockingQueue<>(2 * depth);  // room for every batch: putting never waits
+            spawn("tun-0", this::readTun);
+            spawn("net-0", this::receive);
+            for (int i = 0; i < workers; i++) spawn("crypto-" + i, this::crypto);
+            spawn("netwrite-0", this::writeNetwork);
+            spawn("tunwrite-0", this::writeTun);
         }
+        mtuCheckedAt = clock.nanoTime();
+        spawn("timer-0", this::timerRound);
+    }
+
+    /** One round of a thread's loop; false ends the loop. */
+    private interface Round {
+        boolean run() throws IOException, InterruptedException;
+    }
+
+    /** Starts a thread that runs rounds until one returns false or the device closes; an error fails the device. */
+    private void spawn(String role, Round round) {
+        Runnable body = () -> {
+            try {
+                while (!closed && round.run()) {
+                    // next round
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+            }
+        };
+        threads.add(Thread.ofPlatform().name("veil-" + name + "-" + role).daemon().start(body));
+    }
+
+    /** Without workers: reads, seals and sends on this thread. */
+    private boolean readTunInline(PacketBatch packets) throws IOException {
+        if (tun.read(packets) <= 0) return false;
+        onTunPackets(packets);
+        return true;
+    }
+
+    /** Without workers: receives, opens and delivers on this thread. */
+    private boolean receiveInline(PacketBatch datagrams) throws IOException {
+        DatagramTransport t = transport;
+        int n = t.receive(datagrams);
+        if (n > 0) {
+            onDatagrams(datagrams);
+        } else if (n < 0 && t == transport) {
+            waitForRebind(t);
+        }
+        return true;
+    }
+
+    /** With workers: reads a TUN batch into the outbound pipeline and prepares it. */
+    private boolean readTun() throws IOException, InterruptedException {
+        OutboundBatch b = outbound.acquire();
+        if (b == null || tun.read(b.packets()) <= 0) return false;
+        boolean seal = prepareOutbound(b);
+        outbound.publish(b, seal);
+        if (seal) cryptoQueue.add(b);
+        return true;
+    }
+
+    /** With workers: reads a datagram batch into the inbound pipeline and prepares it. */
+    private boolean receive() throws IOException, InterruptedException {
+        InboundBatch b = inbound.acquire();
+        if (b == null) return false;
+        DatagramTransport t = transport;
+        int n = t.receive(b.datagrams());
+        if (n > 0) {
+            boolean open = prepareInbound(b);
+            inbound.publish(b, open);
+            if (open) cryptoQueue.add(b);
+        } else if (n < 0 && t == transport) {
+            waitForRebind(t);
+        }
+        return true;
+    }
+
+    /** Seals or opens one whole batch, whichever direction it belongs to. */
+    private boolean crypto() throws InterruptedException {
+        Pipeline.Job j = cryptoQueue.take();
+        j.crypto();
+        j.finished();
+        return true;
+    }
+
+    /** Sends the next sealed batch, in the order they were read. */
+    private boolean writeNetwork() throws InterruptedException {
+        OutboundBatch b = outbound.awaitHead();
+        if (b == null) return false;
+        writeToNetwork(b.packets());
+        outbound.release(b);
+        return true;
+    }
+
+    /** Completes the next opened batch in the order they were read (replay check and the rest), then delivers it. */
+    private boolean writeTun() throws InterruptedException {
+        InboundBatch b = inbound.awaitHead();
+        if (b == null) return false;
+        if (b.datagrams().count() > 0) {
+            completeInbound(b);
+            writeToTun(b.datagrams());
+        }
+        inbound.release(b);
+        return true;
     }
 
     /** A closed transport is either being replaced (wait for the new one) or the device is closing. */
@@ -274,31 +438,24 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    private void timerLoop() {
-        long mtuCheckedAt = clock.nanoTime();
-        try {
-            while (!closed) {
-                if (clock.nanoTime() - mtuCheckedAt >= TimeUnit.SECONDS.toNanos(1)) {
-                    mtuCheckedAt = clock.nanoTime();
-                    int mtu = tun.mtu();  // the operator may change it (ip link set mtu); padding follows it
-                    synchronized (lock) {
-                        node.setMtu(mtu);
-                    }
-                }
-                synchronized (lock) {
-                    long wait = handshakeQueue.isEmpty() ? node.nextDeadline() - clock.nanoTime() : 0;
-                    if (wait > 0) {
-                        TimeUnit.NANOSECONDS.timedWait(lock, Math.min(wait, TimeUnit.SECONDS.toNanos(1)));
-                        continue;
-                    }
-                }
-                onTimers();
+    /** Runs due timers and queued handshakes, else waits until the next deadline (at most a second). */
+    private boolean timerRound() throws InterruptedException {
+        if (clock.nanoTime() - mtuCheckedAt >= TimeUnit.SECONDS.toNanos(1)) {
+            mtuCheckedAt = clock.nanoTime();
+            int mtu = tun.mtu();  // the operator may change it (ip link set mtu); padding follows it
+            synchronized (lock) {
+                node.setMtu(mtu);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            fail(e);
         }
+        synchronized (lock) {
+            long wait = handshakes.isEmpty() ? node.nextDeadline() - clock.nanoTime() : 0;
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.timedWait(lock, Math.min(wait, TimeUnit.SECONDS.toNanos(1)));
+                return true;
+            }
+        }
+        onTimers();
+        return true;
     }
 
     private void fail(Throwable t) {
@@ -318,10 +475,16 @@ public final class Device implements AutoCloseable {
 
     public boolean isClosed() { return closed; }
 
+    /**
+     * Stops the device: closes the TUN and the transport, forgets the peers and the private key, stops every
+     * thread and waits (up to 10 s) until they have ended, then wipes the key copies of batches still in flight.
+     */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
+        synchronized (this) {  // against a concurrent start
+            if (closed) return;
+            closed = true;
+        }
         try {
             tun.close();
         } catch (IOException ignored) {
@@ -332,19 +495,57 @@ public final class Device implements AutoCloseable {
         } catch (IOException ignored) {
             // closing is best effort
         }
+        if (outbound != null) {
+            outbound.close();
+            inbound.close();
+        }
         synchronized (lock) {
             for (Peer p : node.peerList()) node.removePeer(p);
             node.setStaticKey(null);
             lock.notifyAll();
         }
+        Thread self = Thread.currentThread();
         for (Thread t : threads) {
-            if (t != Thread.currentThread()) {
-                t.interrupt();
+            if (t != self) t.interrupt();
+        }
+        if (awaitThreads(self)) wipeBatches();
+    }
+
+    /** Waits for every thread but self to end; true when they all did in time. */
+    private boolean awaitThreads(Thread self) {
+        long deadline = System.nanoTime() + CLOSE_TIMEOUT_NANOS;
+        boolean all = true;
+        for (Thread t : threads) {
+            if (t == self) {
+                all = false;  // a failing thread closes the device; it ends right after
+                continue;
             }
+            try {
+                long left = deadline - System.nanoTime();
+                if (left > 0) t.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            all &= !t.isAlive();
+        }
+        return all;
+    }
+
+    private void wipeBatches() {
+        tunInline.wipe();
+        netInline.wipe();
+        if (outbound == null) return;
+        for (int i = 0; i < outbound.depth(); i++) {
+            outbound.job(i).wipe();
+            inbound.job(i).wipe();
         }
     }
 
-    /** Collects the node's actions into batches and writes them out when full and at the end of each event. */
+    /**
+     * Collects the node's control actions (handshakes, keepalives, staged packets, cookie replies) into batches and
+     * writes them out when full and at the end of each locked step. Used under the device lock only.
+     */
     private final class Outbox implements Actions {
         private final PacketBatch net;
         private final PacketBatch host;
@@ -375,9 +576,7 @@ public final class Device implements AutoCloseable {
         private void flushNet() {
             if (net.count() == 0) return;
             try {
-                transport.send(net);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                writeToNetwork(net);
             } finally {
                 net.clear();
             }
@@ -386,9 +585,7 @@ public final class Device implements AutoCloseable {
         private void flushHost() {
             if (host.count() == 0) return;
             try {
-                tun.write(host);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                writeToTun(host);
             } finally {
                 host.clear();
             }

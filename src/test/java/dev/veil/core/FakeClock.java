@@ -2,10 +2,13 @@ package dev.veil.core;
 
 import java.util.concurrent.TimeUnit;
 
-/** A {@link Clock} that moves only when told to; monotonic and wall time advance together. Not thread-safe. */
+/**
+ * A {@link Clock} that moves only when told to; monotonic and wall time advance together. Any thread may read it
+ * (a device's threads do); one thread moves it.
+ */
 public final class FakeClock implements Clock {
-    private long nanos = 1_000_000_000L;
-    private long epochNanos = 1_700_000_000_000_000_000L;
+    private volatile long nanos = 1_000_000_000L;
+    private volatile long epochNanos = 1_700_000_000_000_000_000L;
 
     @Override
     public long nanoTime() {

@@ -120,6 +120,32 @@ class IndexTableTest {
     }
 
     @Test
+    void randomInsertsAndRemovesAgreeWithAMap() {
+        Peer peer = somePeer();
+        SplittableRandom r = new SplittableRandom(5);
+        // Few distinct values, so probe runs are long and removals shift entries back across them.
+        IndexTable t = new IndexTable(new RiggedRandom(() -> r.nextInt(3000) * 1024));
+        java.util.Map<Integer, IndexTable.Entry> model = new java.util.HashMap<>();
+        java.util.List<Integer> live = new java.util.ArrayList<>();
+        for (int step = 0; step < 50_000; step++) {
+            if (live.isEmpty() || (live.size() < 2000 && r.nextInt(3) > 0)) {
+                int i = t.newHandshakeIndex(peer);
+                assertNull(model.put(i, t.get(i)), "fresh index " + i);
+                live.add(i);
+            } else {
+                int i = live.remove(r.nextInt(live.size()));
+                t.remove(i);
+                model.remove(i);
+                assertNull(t.get(i));
+            }
+            int probe = r.nextInt(3000) * 1024;
+            assertSame(model.get(probe), t.get(probe), "lookup of " + probe);
+        }
+        assertEquals(model.size(), t.size());
+        for (var e : model.entrySet()) assertSame(e.getValue(), t.get(e.getKey()));
+    }
+
+    @Test
     void aNodeFreesTheIndicesOfARemovedPeer() {
         Pair p = new Pair();
         p.completeHandshake();

@@ -59,28 +59,28 @@ class PaddingAndInnerPacketTest {
 
     @Test
     void innerLengthTrimsByTheIpv4TotalLength() {
-        assertEquals(21, Peer.innerLength(ipv4(21, 32), 32), "padding removed");
-        assertEquals(20, Peer.innerLength(ipv4(20, 20), 20));
-        assertEquals(1420, Peer.innerLength(ipv4(1420, 1420), 1420));
-        assertEquals(300, Peer.innerLength(ipv4(300, 2048), 320), "n, not the array, bounds the packet");
+        assertEquals(21, Peer.innerLength(ipv4(21, 32), 0, 32), "padding removed");
+        assertEquals(20, Peer.innerLength(ipv4(20, 20), 0, 20));
+        assertEquals(1420, Peer.innerLength(ipv4(1420, 1420), 0, 1420));
+        assertEquals(300, Peer.innerLength(ipv4(300, 2048), 0, 320), "n, not the array, bounds the packet");
     }
 
     @Test
     void innerLengthTrimsByTheIpv6PayloadLengthPlus40() {
-        assertEquals(43, Peer.innerLength(ipv6(3, 48), 48));
-        assertEquals(40, Peer.innerLength(ipv6(0, 48), 48));
-        assertEquals(1420, Peer.innerLength(ipv6(1380, 1420), 1420));
+        assertEquals(43, Peer.innerLength(ipv6(3, 48), 0, 48));
+        assertEquals(40, Peer.innerLength(ipv6(0, 48), 0, 48));
+        assertEquals(1420, Peer.innerLength(ipv6(1380, 1420), 0, 1420));
     }
 
     @Test
     void innerLengthRejectsShortHeadersAndOverlongLengths() {
-        assertEquals(-1, Peer.innerLength(ipv4(19, 19), 19), "shorter than an IPv4 header");
-        assertEquals(-1, Peer.innerLength(ipv4(19, 32), 32), "total length below the header size");
-        assertEquals(-1, Peer.innerLength(ipv4(33, 32), 32), "total length past the data");
-        assertEquals(-1, Peer.innerLength(ipv4(300, 2048), 299), "past n, even if the array is longer");
-        assertEquals(-1, Peer.innerLength(ipv6(0, 39), 39), "shorter than an IPv6 header");
-        assertEquals(-1, Peer.innerLength(ipv6(9, 48), 48), "payload length past the data");
-        assertEquals(-1, Peer.innerLength(ipv6(0xffff, 48), 48));
+        assertEquals(-1, Peer.innerLength(ipv4(19, 19), 0, 19), "shorter than an IPv4 header");
+        assertEquals(-1, Peer.innerLength(ipv4(19, 32), 0, 32), "total length below the header size");
+        assertEquals(-1, Peer.innerLength(ipv4(33, 32), 0, 32), "total length past the data");
+        assertEquals(-1, Peer.innerLength(ipv4(300, 2048), 0, 299), "past n, even if the array is longer");
+        assertEquals(-1, Peer.innerLength(ipv6(0, 39), 0, 39), "shorter than an IPv6 header");
+        assertEquals(-1, Peer.innerLength(ipv6(9, 48), 0, 48), "payload length past the data");
+        assertEquals(-1, Peer.innerLength(ipv6(0xffff, 48), 0, 48));
     }
 
     @ParameterizedTest
@@ -88,7 +88,7 @@ class PaddingAndInnerPacketTest {
     void innerLengthRejectsOtherVersions(int version) {
         byte[] p = ipv4(40, 64);
         p[0] = (byte) (version << 4 | 5);
-        assertEquals(-1, Peer.innerLength(p, 64));
+        assertEquals(-1, Peer.innerLength(p, 0, 64));
     }
 
     @Test

@@ -16,9 +16,11 @@ import org.openjdk.jmh.annotations.State;
  * second. {@code encapsulate}: {@link Node#send} on A (routing, padding, sealing into the node's scratch buffer).
  * {@code decapsulate}: {@link Node#receive} on B of datagrams A sealed beforehand, cycling through a ring of
  * {@value #RING} with increasing counters and resetting B's replay window when the ring starts over (a 1-in-1024
- * cost). {@code roundTrip}: A seals and B opens the same packet in one operation. The datagram and the delivered
- * packet are handed over by reference, never copied; A and B never do I/O. Run it with
- * {@code bench/jmh.sh TransportBenchmark -prof gc}. Public because JMH requires it.
+ * cost). {@code roundTrip}: A seals and B opens the same packet in one operation. {@code encapsulateInSteps} and
+ * {@code decapsulateInSteps} take the device's path instead (prepare, seal or open in place in a reusable buffer,
+ * complete), including the copy of the packet into that buffer that a read into it would do. The datagram and the
+ * delivered packet are handed over by reference, never copied; A and B never do I/O. Run it with {@code
+ * bench/jmh.sh TransportBenchmark -prof gc}. Public because JMH requires it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -35,6 +37,9 @@ public class TransportBenchmark {
     private BenchPair.Capture atA;
     private BenchPair.Capture atB;
     private int next;
+    private final byte[] inPlace = new byte[PACKET + 64];
+    private final OutboundElement outbound = new OutboundElement();
+    private final InboundElement inbound = new InboundElement();
 
     @Setup
     public void setUp() {
@@ -70,6 +75,27 @@ public class TransportBenchmark {
         next = (i + 1) & (RING - 1);
         byte[] d = sealed[i];
         return b.receive(d, 0, d.length, pair.aEndpoint, atB);
+    }
+
+    /** The device's path on A: prepare (route, reserve a counter) then seal in place into a reusable buffer. */
+    @Benchmark
+    public int encapsulateInSteps() {
+        System.arraycopy(packet, 0, inPlace, 0, PACKET);
+        a.prepareSend(inPlace, 0, PACKET, outbound, atA);
+        return outbound.seal(inPlace, 0, inPlace, 0);
+    }
+
+    /** The device's path on B: prepare (index lookup), open in place, complete (replay check and the rest). */
+    @Benchmark
+    public Result decapsulateInSteps() {
+        int i = next;
+        if (i == 0) pair.bPeer.current.replay.reset();
+        next = (i + 1) & (RING - 1);
+        byte[] d = sealed[i];
+        System.arraycopy(d, 0, inPlace, 0, d.length);
+        b.prepareReceive(inPlace, 0, d.length, inbound);
+        inbound.open(inPlace, 0, inPlace, Protocol.TRANSPORT_HEADER_SIZE);
+        return b.completeReceive(inbound, inPlace, Protocol.TRANSPORT_HEADER_SIZE, pair.aEndpoint, atB);
     }
 
     /** A seals one packet and B opens it. */
