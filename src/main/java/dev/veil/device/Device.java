@@ -243,7 +243,9 @@ public final class Device implements AutoCloseable {
         synchronized (lock) {
             boolean any = b.prepareLocked(node, outbox);
             outbox.flush();
-            lock.notifyAll();  // timers may have been armed
+            // No wake-up for the timer thread: data arms timers at least a second ahead (rekey, keepalive, zeroing),
+            // and that thread looks again within a second anyway. Waking it for every batch cost a context switch
+            // and a scan of all peers per batch.
             return any;
         }
     }
@@ -254,7 +256,7 @@ public final class Device implements AutoCloseable {
             if (!any) b.datagrams().setCount(0);
             processHandshakesLocked();
             outbox.flush();
-            lock.notifyAll();
+            if (!handshakes.isEmpty()) lock.notifyAll();  // the timer thread works through the rest of the queue
             return any;
         }
     }
@@ -262,8 +264,7 @@ public final class Device implements AutoCloseable {
     private void completeInbound(InboundBatch b) {
         synchronized (lock) {
             b.completeLocked(node, outbox);
-            outbox.flush();
-            lock.notifyAll();
+            outbox.flush();  // no timer wake-up either (see prepareOutbound)
         }
     }
 
