@@ -8,6 +8,9 @@
 #
 # usage: bench/fuzz.sh [SECONDS] [TARGET...]   e.g. bench/fuzz.sh 300, or bench/fuzz.sh 60 ConfigFuzzTest
 #        bench/fuzz.sh --seeds                 (re)write each target's seed inputs into the committed corpus
+#        bench/fuzz.sh --minimise [TARGET...]  add to the committed corpus, as cov-<sha1>, the inputs of
+#                                              .cifuzz-corpus/ that reach edges it does not (libFuzzer -merge=1
+#                                              -use_counters=0, through Jazzer's standalone driver)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
@@ -26,6 +29,37 @@ if [ "${1:-}" = "--seeds" ]; then
   # shellcheck disable=SC2046
   exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
       -cp "target/test-classes:target/classes:$(cat target/fuzz.classpath)" dev.veil.fuzz.WriteSeeds . $(all_targets)
+fi
+
+if [ "${1:-}" = "--minimise" ]; then
+  shift
+  mvn -q -B -ntp -DskipTests test-compile dependency:build-classpath \
+      -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz.classpath
+  # Jazzer's standalone driver runs a @FuzzTest through the JUnit launcher, which the tests do not depend on.
+  platform=$(sed -n 's|.*<junit.version>5\.\(.*\)</junit.version>.*|1.\1|p' pom.xml)
+  mvn -q -B -ntp dependency:copy -Dartifact="org.junit.platform:junit-platform-launcher:$platform" \
+      -DoutputDirectory=target/fuzz-lib
+  cp="target/test-classes:target/classes:$(cat target/fuzz.classpath):target/fuzz-lib/junit-platform-launcher-$platform.jar"
+  for class in $(all_targets); do
+    if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "${class##*.}"; then continue; fi
+    file=src/test/java/${class//.//}.java
+    method=$(awk '/@FuzzTest/ { f = 1 } f && match($0, /void [a-zA-Z0-9_]+\(/) { print substr($0, RSTART + 5, RLENGTH - 6); exit }' "$file")
+    committed=src/test/resources/$(dirname "${class//.//}")/${class##*.}Inputs/$method
+    generated=.cifuzz-corpus/$class/$method
+    [ -d "$generated" ] || { echo "$class: nothing in $generated"; continue; }
+    merged=target/fuzz-merge/$class
+    rm -rf "$merged" && mkdir -p "$merged" && cp "$committed"/* "$merged"/
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" com.code_intelligence.jazzer.Jazzer \
+        --target_class="$class" --target_method="$method" -merge=1 -use_counters=0 "$merged" "$generated" \
+        >"target/fuzz-merge/$class.log" 2>&1 || { echo "$class: merge failed, see target/fuzz-merge/$class.log" >&2; exit 1; }
+    added=0
+    for f in "$merged"/*; do
+      name=$(basename "$f")
+      if [ ! -e "$committed/$name" ]; then cp "$f" "$committed/cov-$name"; added=$((added + 1)); fi
+    done
+    echo "$class: $added inputs added, $(ls "$committed" | wc -l) in $committed"
+  done
+  exit 0
 fi
 
 seconds=${1:-300}
