@@ -28,7 +28,7 @@ class UapiFuzzTest {
     private static final Set<Integer> DOCUMENTED =
         Set.of(0, Errno.IO, Errno.INVALID, Errno.PORT_IN_USE, Errno.PROTOCOL);
     private static final Pattern ANSWER = Pattern.compile("(?:[a-z_]+=[^\n]*\n)*errno=(-?\\d+)\n\n");
-    private static final Pattern SECRET = Pattern.compile("(?:private_key|preshared_key)=([^\n]*)");
+    private static final Pattern SECRET = Pattern.compile("(?md)^(?:private_key|preshared_key)=([^\r\n]*)");
     private static final Pattern HEX_KEY = Pattern.compile("[0-9a-f]{64}");
 
     @FuzzTest
