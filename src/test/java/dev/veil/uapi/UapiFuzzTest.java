@@ -51,9 +51,10 @@ class UapiFuzzTest {
         assertEquals(output.length(), end, "the output is a sequence of well-formed answers: " + output);
 
         Matcher s = SECRET.matcher(input);
+        String elsewhere = SECRET.matcher(input).replaceAll("");  // a key's text typed elsewhere may be quoted
         while (s.find()) {
             String secret = s.group(1).strip();
-            if (secret.length() < 12) continue;
+            if (secret.length() < 12 || elsewhere.contains(secret.substring(0, 12))) continue;
             for (String e : r.errors) assertFalse(e.contains(secret.substring(0, 12)), "a key in the error log: " + e);
         }
         assertConsistent(r);
