@@ -27,20 +27,32 @@ public final class Main implements Runnable {
      * never a stack trace.
      */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The {@code veil} command line with its error handlers, ready to parse or execute. */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // No @FILE argument files: under sudo they would read any file and echo its words in the error.
+        cl.setExpandAtFiles(false);
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("veil: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("veil: " + oneLine(ex.getMessage()));
             ex.getCommandLine().getErr().println("Try 'veil --help'.");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             if (ex instanceof UserError || ex instanceof IOException) {
                 String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
-                cmd.getErr().println("veil: " + message.replace('\n', ' '));
+                cmd.getErr().println("veil: " + oneLine(message));
                 return 1;
             }
             throw ex;
         });
-        return cl.execute(args);
+        return cl;
+    }
+
+    /** A message that quotes the operator's input, as one line with no control character a terminal would act on. */
+    static String oneLine(String message) {
+        return message.replace('\n', ' ').replaceAll("[\\p{Cntrl}\\x{80}-\\x{9f}]", "?");
     }
 }

@@ -22,7 +22,10 @@ public final class ConfigException extends Exception {
     }
 
     private static String format(String fileName, int line, String key, String detail) {
-        return fileName + (line > 0 ? ":" + line : "") + ": " + (key == null ? "" : key + ": ") + detail;
+        String message = fileName + (line > 0 ? ":" + line : "") + ": " + (key == null ? "" : key + ": ") + detail;
+        // A value quoted from the file may hold a carriage return or an escape sequence: one line, nothing a
+        // terminal would act on.
+        return message.replaceAll("[\\p{Cntrl}\\x{80}-\\x{9f}]", "?");
     }
 
     /** The file's name, as given to the parser. */

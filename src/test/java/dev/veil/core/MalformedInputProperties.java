@@ -1,9 +1,6 @@
 package dev.veil.core;
 
-import static org.junit.jupiter.api.Assertions.*;
-
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -19,23 +16,9 @@ import net.jqwik.api.constraints.Size;
  */
 class MalformedInputProperties {
     /** One pair after a full exchange, shared by every try: a dropped input changes no state worth resetting. */
-    private static final Pair P = new Pair(7, null);
+    private static final Pair P = Pair.afterFullExchange(7);
     /** Every datagram of that exchange, in the order sent. */
-    private static final List<Pair.Datagram> CAPTURED;
-
-    static {
-        P.b.observeHandshakeBacklog(Node.HANDSHAKE_QUEUE_SIZE);
-        P.completeHandshake();                 // initiation without mac2, cookie reply, consumed by A
-        P.advance(6, TimeUnit.SECONDS);        // retransmission with mac2; B is no longer under load: response, keepalive
-        P.sendAtoB(Pair.aToB(40));
-        P.sendBtoA(Pair.bToA(60));
-        CAPTURED = List.copyOf(P.sent);
-        if (P.deliveredToA.size() != 1 || P.deliveredToB.size() != 1 || P.b.underLoad()) {
-            throw new AssertionError("the capture exchange did not complete: " + P.resultsAtA + " " + P.resultsAtB);
-        }
-        P.deliveredToA.clear();
-        P.deliveredToB.clear();
-    }
+    private static final List<Pair.Datagram> CAPTURED = List.copyOf(P.sent);
 
     @Property
     void randomBytesAreDroppedSilently(@ForAll @Size(max = 300) byte[] bytes, @ForAll boolean toA) {
@@ -84,26 +67,7 @@ class MalformedInputProperties {
         return d.to().equals(P.aEndpoint) ? P.a : P.b;
     }
 
-    private static long totalDrops(Node n) {
-        return n.drops().values().stream().mapToLong(Long::longValue).sum();
-    }
-
     private static void assertDroppedSilently(byte[] b, Node n) {
-        int sent = P.sent.size();
-        long drops = totalDrops(n);
-        Endpoint from = n == P.a ? P.bEndpoint : P.aEndpoint;
-        Result r = assertDoesNotThrow(() -> n.receive(b, 0, b.length, from, P.out(n)));
-        Result.Dropped reason = assertInstanceOf(Result.Dropped.class, r, "a hostile datagram must be dropped");
-        int checked = Messages.check(b, 0, b.length);
-        if (checked < 0) {
-            assertEquals(Messages.dropReason(checked), reason);
-        } else {
-            assertNotEquals(Result.Dropped.MALFORMED, reason, "a well-framed datagram must not reach the catch-all");
-        }
-        assertTrue(n.count(reason) > 0);
-        assertEquals(drops + 1, totalDrops(n), "counted once");
-        assertEquals(sent, P.sent.size(), "nothing sent in reply");
-        assertTrue(P.inFlight.isEmpty());
-        assertTrue(P.deliveredToA.isEmpty() && P.deliveredToB.isEmpty(), "nothing delivered");
+        P.assertDroppedSilently(n, b);
     }
 }

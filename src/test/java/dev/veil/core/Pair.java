@@ -1,5 +1,7 @@
 package dev.veil.core;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import dev.veil.crypto.Aead;
 import dev.veil.crypto.Blake2s;
 import dev.veil.crypto.X25519;
@@ -177,8 +179,56 @@ final class Pair {
         return out.getFirst();
     }
 
+    /**
+     * Hands a hostile datagram to node {@code n} (from the other node's endpoint) and asserts that it is dropped
+     * silently: a drop for the reason the size check gives (never the catch-all MALFORMED once the framing is valid),
+     * counted once, with nothing sent, in flight or delivered.
+     */
+    void assertDroppedSilently(Node n, byte[] b) {
+        int sentBefore = sent.size();
+        long drops = totalDrops(n);
+        Endpoint from = n == a ? bEndpoint : aEndpoint;
+        Result r = assertDoesNotThrow(() -> inject(n, b, from));
+        Result.Dropped reason = assertInstanceOf(Result.Dropped.class, r, "a hostile datagram must be dropped");
+        int checked = Messages.check(b, 0, b.length);
+        if (checked < 0) {
+            assertEquals(Messages.dropReason(checked), reason);
+        } else {
+            assertNotEquals(Result.Dropped.MALFORMED, reason, "a well-framed datagram must not reach the catch-all");
+        }
+        assertTrue(n.count(reason) > 0);
+        assertEquals(drops + 1, totalDrops(n), "counted once");
+        assertEquals(sentBefore, sent.size(), "nothing sent in reply");
+        assertTrue(inFlight.isEmpty());
+        assertTrue(deliveredToA.isEmpty() && deliveredToB.isEmpty(), "nothing delivered");
+    }
+
+    private static long totalDrops(Node n) {
+        return n.drops().values().stream().mapToLong(Long::longValue).sum();
+    }
+
     void completeHandshake() {
         a.initiateHandshake(aPeer, out(a));
         pump();
+    }
+
+    /**
+     * A pair after an exchange that sent one datagram of every kind, recorded in {@link #sent}: an initiation without
+     * mac2 answered by a cookie reply (B under load), the retransmission with mac2 once B is no longer under load,
+     * the response, a keepalive, and data both ways. Nothing stays delivered or in flight.
+     */
+    static Pair afterFullExchange(long seed) {
+        Pair p = new Pair(seed, null);
+        p.b.observeHandshakeBacklog(Node.HANDSHAKE_QUEUE_SIZE);
+        p.completeHandshake();
+        p.advance(6, TimeUnit.SECONDS);
+        p.sendAtoB(aToB(40));
+        p.sendBtoA(bToA(60));
+        if (p.deliveredToA.size() != 1 || p.deliveredToB.size() != 1 || p.b.underLoad()) {
+            throw new AssertionError("the exchange did not complete: " + p.resultsAtA + " " + p.resultsAtB);
+        }
+        p.deliveredToA.clear();
+        p.deliveredToB.clear();
+        return p;
     }
 }
