@@ -36,8 +36,9 @@ final class WarmUp {
         bTun.setHost(Icmp::answer);
         byte[] aKey = X25519.generatePrivateKey(random), bKey = X25519.generatePrivateKey(random);
         byte[] aPub = X25519.publicKey(aKey), bPub = X25519.publicKey(bKey);
-        try (Device a = new Device("warm-a", aTun, net.factory(aUnder.address(), 1), SystemClock.INSTANCE, random, aead);
-             Device b = new Device("warm-b", bTun, net.factory(bUnder.address(), 1), SystemClock.INSTANCE, random, aead)) {
+        // One crypto worker each: the worker path gets compiled, with the fewest batches in memory.
+        try (Device a = new Device("warm-a", aTun, net.factory(aUnder.address(), 1), SystemClock.INSTANCE, random, aead, 1);
+             Device b = new Device("warm-b", bTun, net.factory(bUnder.address(), 1), SystemClock.INSTANCE, random, aead, 1)) {
             InMemoryLink.configure(a, aKey, NodeEvents.NONE, bPub, bUnder, bIp);
             InMemoryLink.configure(b, bKey, NodeEvents.NONE, aPub, null, aIp);
             a.start();
@@ -61,10 +62,16 @@ final class WarmUp {
         }
     }
 
-    /** Starts the warm-up on a daemon thread named {@code veil-warmup}, unless {@code -Dveil.warmup=false}. */
+    /**
+     * Starts the warm-up on a daemon thread named {@code veil-warmup}, unless {@code -Dveil.warmup=false}. Afterwards
+     * a full collection returns the two devices' buffers, so the heap (and the resident memory) shrinks back.
+     */
     static void startInBackground(Aead aead) {
         if (Boolean.parseBoolean(System.getProperty("veil.warmup", "true"))) {
-            Thread.ofPlatform().name("veil-warmup").daemon().start(() -> run(aead));
+            Thread.ofPlatform().name("veil-warmup").daemon().start(() -> {
+                run(aead);
+                System.gc();
+            });
         }
     }
 }
