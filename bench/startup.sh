@@ -23,12 +23,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-ip netns add $A; ip netns add $B
-ip link add vsu-ab type veth peer name vsu-ba
-ip link set vsu-ab netns $A; ip link set vsu-ba netns $B
-ip -n $A addr add 192.168.241.1/30 dev vsu-ab; ip -n $B addr add 192.168.241.2/30 dev vsu-ba
-for ns in $A $B; do ip -n $ns link set lo up; done
-ip -n $A link set vsu-ab up; ip -n $B link set vsu-ba up
+. bench/netns-lib.sh
+netns_pair $A $B vsu-ab vsu-ba 192.168.241.1/30 192.168.241.2/30
 ka=$(wg genkey); kb=$(wg genkey); pa=$(echo "$ka" | wg pubkey); pb=$(echo "$kb" | wg pubkey)
 umask 077
 echo "$kb" > "$work/b.key"
