@@ -27,10 +27,10 @@ final class InboundBatch extends Pipeline.Job {
         for (int i = 0; i < capacity; i++) elements[i] = new InboundElement();
     }
 
-    /** A batch with its own buffers for datagrams up to 64 KiB. */
-    static InboundBatch owning(int capacity) {
+    /** A batch with its own buffers for datagrams up to {@code bufferSize} bytes. */
+    static InboundBatch owning(int capacity, int bufferSize) {
         InboundBatch b = new InboundBatch(capacity);
-        b.datagrams = new PacketBatch(capacity, 0x10000);
+        b.datagrams = new PacketBatch(capacity, bufferSize);
         return b;
     }
 

@@ -31,10 +31,10 @@ final class OutboundBatch extends Pipeline.Job {
         for (int i = 0; i < capacity; i++) elements[i] = new OutboundElement();
     }
 
-    /** A batch with its own buffers, big enough for any inner packet up to 64 KiB to be sealed in place. */
-    static OutboundBatch owning(int capacity) {
+    /** A batch with its own buffers of {@code bufferSize} bytes (an inner packet plus {@link #HEADROOM}). */
+    static OutboundBatch owning(int capacity, int bufferSize) {
         OutboundBatch b = new OutboundBatch(capacity);
-        b.packets = new PacketBatch(capacity, 0x10000 + HEADROOM);
+        b.packets = new PacketBatch(capacity, bufferSize);
         return b;
     }
 

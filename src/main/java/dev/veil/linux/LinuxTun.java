@@ -52,7 +52,10 @@ public final class LinuxTun implements TunDevice {
         TCP_UDP
     }
 
-    /** Counters of the offload paths (all zero in plain mode). Read from another thread they may lag a little. */
+    /**
+     * Counters of the offload paths (in plain mode only readDrops: packets too long for the batch). Read from another
+     * thread they may lag a little.
+     */
     public record OffloadCounters(long superPacketsRead, long packetsRead, long largestRead, long readDrops,
                                   long superPacketsWritten, long packetsMerged, long writeErrors) {}
 
@@ -65,6 +68,8 @@ public final class LinuxTun implements TunDevice {
     private final byte[] readBuffer;
     private byte[] writeBuffer;
     private long largestRead;
+    /** Plain mode: packets longer than the batch's buffers, dropped. */
+    private long plainTooLong;
     private long superPacketsWritten;
     private long writeErrors;
 
@@ -167,7 +172,7 @@ public final class LinuxTun implements TunDevice {
 
     /** The offload counters so far. */
     public OffloadCounters offloadCounters() {
-        if (segmenter == null) return new OffloadCounters(0, 0, 0, 0, 0, 0, 0);
+        if (segmenter == null) return new OffloadCounters(0, 0, 0, plainTooLong, 0, 0, 0);
         return new OffloadCounters(segmenter.superPackets(), segmenter.packets(), largestRead, segmenter.dropped(),
             superPacketsWritten, coalescer.merged(), writeErrors);
     }
@@ -261,6 +266,10 @@ public final class LinuxTun implements TunDevice {
                 int e = (int) -r;
                 if (e == Libc.EAGAIN || e == Libc.EINTR) break;
                 throw new IOException("TUN interface " + name + ": read: " + Libc.strerror(e));
+            }
+            if (r > buf.length) {  // without IFF_NO_PI's room, the kernel cut it and returned its full length
+                plainTooLong++;
+                continue;
             }
             batch.set(i, (int) r, null);
             batch.setCount(i + 1);

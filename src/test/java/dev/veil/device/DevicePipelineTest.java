@@ -137,6 +137,22 @@ class DevicePipelineTest {
         warmUp(a, b);
     }
 
+    @Test
+    void jumboPacketsUpToTheBatchBufferPassAndLargerOnesAreDroppedWithoutHarm() throws Exception {
+        Host a = new Host("a", 2), b = new Host("b", 2);
+        startWithSession(a, b);
+        int before = b.tun.delivered().size();
+        byte[] jumbo = a.packet(b, 1, Device.DEFAULT_MAX_PACKET - 20);  // exactly the largest inner packet
+        a.tun.inject(jumbo);
+        a.tun.inject(a.packet(b, 2, Device.DEFAULT_MAX_PACKET + 100));  // longer than the buffers: dropped
+        a.tun.inject(a.packet(b, 3, 100));
+        await(() -> b.tun.delivered().size() >= before + 2, "the jumbo packet and the one after the dropped one");
+        List<byte[]> got = b.tun.delivered().subList(before, b.tun.delivered().size());
+        assertEquals(2, got.size(), "the over-long packet is not delivered");
+        assertArrayEquals(jumbo, got.get(0));
+        assertEquals(3, seq(got.get(1)));
+    }
+
     @AfterEach
     void closeAll() {
         for (Host h : hosts) h.device.close();
