@@ -142,7 +142,7 @@ class DevicePipelineTest {
         Host a = new Host("a", 2), b = new Host("b", 2);
         startWithSession(a, b);
         int before = b.tun.delivered().size();
-        byte[] jumbo = a.packet(b, 1, Device.DEFAULT_MAX_PACKET - 20);  // exactly the largest inner packet
+        byte[] jumbo = a.packet(b, 1, Device.DEFAULT_MAX_PACKET - 20);  // the largest inner packet the buffers are sized for
         a.tun.inject(jumbo);
         a.tun.inject(a.packet(b, 2, Device.DEFAULT_MAX_PACKET + 100));  // longer than the buffers: dropped
         a.tun.inject(a.packet(b, 3, 100));
