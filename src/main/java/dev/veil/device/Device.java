@@ -35,7 +35,8 @@ import java.util.function.Consumer;
  * check on the way in); sealing and opening run outside it (see {@link OutboundBatch} and {@link InboundBatch}).
  * Writes to the transport and to the TUN each have their own lock, taken after the device lock when both are held.
  *
- * <p>Threads, with {@code veil.crypto.workers} (default: the available processors) crypto workers:
+ * <p>Threads, with {@code veil.crypto.workers} crypto workers (default: none on one or two processors, else the
+ * available processors; see {@link #workersFromProperty}):
  * {@code veil-<iface>-tun-0} reads TUN batches and {@code veil-<iface>-net-0} reads datagram batches into an ordered
  * {@link Pipeline} per direction; {@code veil-<iface>-crypto-<n>} seal and open whole batches;
  * {@code veil-<iface>-netwrite-0} and {@code veil-<iface>-tunwrite-0} write the finished batches out in the order
@@ -61,6 +62,8 @@ public final class Device implements AutoCloseable {
     static final int DH_HANDSHAKES_PER_SECOND = 256;
     /** The system property with the number of crypto workers (0: crypto on the reading threads). */
     public static final String WORKERS_PROPERTY = "veil.crypto.workers";
+    /** Up to this many processors the default is no crypto workers (see {@link #defaultWorkers}). */
+    static final int INLINE_CRYPTO_UP_TO_PROCESSORS = 2;
     /** Batches in flight per direction and worker; the pipelines hold at most 8 (each batch is 64 x 64 KiB). */
     private static final int BATCHES_PER_WORKER = 2, MAX_BATCHES = 8;
     /**
@@ -68,7 +71,7 @@ public final class Device implements AutoCloseable {
      * and the batches hold 9 KiB buffers instead of 64 KiB ones (about 6 MB instead of 40 MB with two workers).
      * Larger packets (an MTU raised later beyond it) are dropped and counted, and the timer thread says so once.
      */
-    static final int DEFAULT_MAX_PACKET = 9216;
+    public static final int DEFAULT_MAX_PACKET = 9216;
     /** How long close waits for the device's threads to end. */
     private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -127,12 +130,12 @@ public final class Device implements AutoCloseable {
     }
 
     /**
-     * The number of crypto workers from {@value #WORKERS_PROPERTY}, else the available processors; an
-     * IllegalArgumentException with a one-line message when the property is not a number of threads.
+     * The number of crypto workers from {@value #WORKERS_PROPERTY}, else {@link #defaultWorkers} of the available
+     * processors; an IllegalArgumentException with a one-line message when the property is not a number of threads.
      */
     public static int workersFromProperty() {
         String v = System.getProperty(WORKERS_PROPERTY);
-        if (v == null || v.isBlank()) return Runtime.getRuntime().availableProcessors();
+        if (v == null || v.isBlank()) return defaultWorkers(Runtime.getRuntime().availableProcessors());
         try {
             int n = Integer.parseInt(v.trim());
             if (n >= 0) return n;
@@ -140,6 +143,16 @@ public final class Device implements AutoCloseable {
             // reported below
         }
         throw new IllegalArgumentException(WORKERS_PROPERTY + ": not a number of threads (0 or more): " + v);
+    }
+
+    /**
+     * The default number of crypto workers on a machine with the given processors: none up to
+     * {@value #INLINE_CRYPTO_UP_TO_PROCESSORS} (the reading threads seal and open: on two cores the hand-over to
+     * workers costs more wake-ups and cache misses than the parallelism gains; 1.55 against 1.1 Gbit/s through two
+     * devices in BENCHMARKS.md), else one per processor.
+     */
+    static int defaultWorkers(int processors) {
+        return processors <= INLINE_CRYPTO_UP_TO_PROCESSORS ? 0 : processors;
     }
 
     public String name() { return name; }

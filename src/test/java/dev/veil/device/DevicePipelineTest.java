@@ -312,11 +312,19 @@ class DevicePipelineTest {
                 assertTrue(e.getMessage().startsWith(Device.WORKERS_PROPERTY + ": ") && !e.getMessage().contains("\n"));
             }
             System.clearProperty(Device.WORKERS_PROPERTY);
-            assertEquals(Runtime.getRuntime().availableProcessors(), Device.workersFromProperty());
+            assertEquals(Device.defaultWorkers(Runtime.getRuntime().availableProcessors()), Device.workersFromProperty());
         } finally {
             if (old == null) System.clearProperty(Device.WORKERS_PROPERTY);
             else System.setProperty(Device.WORKERS_PROPERTY, old);
         }
+    }
+
+    @Test
+    void byDefaultTwoProcessorsSealAndOpenOnTheReadingThreadsAndMoreGetAWorkerEach() {
+        assertEquals(0, Device.defaultWorkers(1));
+        assertEquals(0, Device.defaultWorkers(2));
+        assertEquals(4, Device.defaultWorkers(4));
+        assertEquals(16, Device.defaultWorkers(16));
     }
 
     private static List<Thread> threadsOf(String iface) {
