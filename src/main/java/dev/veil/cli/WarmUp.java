@@ -7,6 +7,7 @@ import dev.veil.crypto.Aead;
 import dev.veil.crypto.X25519;
 import dev.veil.device.Device;
 import dev.veil.device.SystemClock;
+import dev.veil.offload.OffloadWarmUp;
 import dev.veil.tun.MemoryTun;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the data path hot before real traffic arrives: two devices in this JVM, on an in-memory network, complete a
  * handshake and exchange a few thousand full-size packets, so that the JIT compiles routing, sealing, opening and
- * the device's batching, and the first pings through a fresh interface do not run in the interpreter (they took
+ * the device's batching (then {@link OffloadWarmUp} does the same for TUN segmentation and coalescing), and the first pings through a fresh interface do not run in the interpreter (they took
  * milliseconds instead of a fraction of one). Nothing leaves the JVM: the devices use throw-away keys and the
  * in-memory TUN and network. Runs once, on the calling thread; thread-safe.
  */
@@ -25,6 +26,8 @@ final class WarmUp {
     /** Packets sent each way; enough for the JIT's C2 thresholds on the per-packet methods. */
     static final int PACKETS = 6000;
     private static final int BURST = 48;
+    /** Super-packets segmented and merged back (each way, IPv4 and IPv6): past C2's thresholds for the offload code. */
+    static final int OFFLOAD_ROUNDS = 400;
 
     /** Runs the warm-up; returns the number of echo replies that came back (for tests), or -1 when it gave up. */
     static int run(Aead aead) {
@@ -36,9 +39,11 @@ final class WarmUp {
         bTun.setHost(Icmp::answer);
         byte[] aKey = X25519.generatePrivateKey(random), bKey = X25519.generatePrivateKey(random);
         byte[] aPub = X25519.publicKey(aKey), bPub = X25519.publicKey(bKey);
-        // One crypto worker each: the worker path gets compiled, with the fewest batches in memory.
-        try (Device a = new Device("warm-a", aTun, net.factory(aUnder.address(), 1), SystemClock.INSTANCE, random, aead, 1);
-             Device b = new Device("warm-b", bTun, net.factory(bUnder.address(), 1), SystemClock.INSTANCE, random, aead, 1)) {
+        // The path the real device takes: crypto on the reading threads when it has no workers, else one worker
+        // each (the worker path gets compiled, with the fewest batches in memory).
+        int workers = Math.min(1, Device.workersFromProperty());
+        try (Device a = new Device("warm-a", aTun, net.factory(aUnder.address(), 1), SystemClock.INSTANCE, random, aead, workers);
+             Device b = new Device("warm-b", bTun, net.factory(bUnder.address(), 1), SystemClock.INSTANCE, random, aead, workers)) {
             InMemoryLink.configure(a, aKey, NodeEvents.NONE, bPub, bUnder, bIp);
             InMemoryLink.configure(b, bKey, NodeEvents.NONE, aPub, null, aIp);
             a.start();
@@ -70,6 +75,7 @@ final class WarmUp {
         if (Boolean.parseBoolean(System.getProperty("veil.warmup", "true"))) {
             Thread.ofPlatform().name("veil-warmup").daemon().start(() -> {
                 run(aead);
+                OffloadWarmUp.run(OFFLOAD_ROUNDS, Device.DEFAULT_MAX_PACKET);
                 System.gc();
             });
         }
