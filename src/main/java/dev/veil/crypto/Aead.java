@@ -32,7 +32,8 @@ public interface Aead {
      * The backend used when nothing else is chosen, picked once per JVM and logged in one line: OpenSSL's libcrypto
      * ({@link OpenSslChaCha20Poly1305}) when it loads and passes a self-test against the JDK, else the JDK's cipher
      * ({@link JdkChaCha20Poly1305}), which is always there. The system property {@code veil.aead} forces one:
-     * {@code jdk}, {@code bouncycastle} or {@code openssl} (which still falls back to the JDK when unavailable).
+     * {@code jdk}, {@code bouncycastle}, {@code openssl} or {@code libsodium} (the last two still fall back to the JDK
+     * when unavailable).
      */
     static Aead defaultBackend() {
         return AeadSelection.DEFAULT;

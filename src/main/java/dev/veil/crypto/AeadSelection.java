@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * Chooses {@link Aead#defaultBackend()} once per JVM and logs the choice in one line. The system property
- * {@value #PROPERTY} forces a backend ({@code jdk}, {@code bouncycastle} or {@code openssl}); unset, OpenSSL is
- * used when libcrypto loads and passes a self-test, else the JDK. A forced OpenSSL that is unavailable or fails the
- * self-test falls back to the JDK, and the log line says why. Immutable after class initialisation; thread-safe.
+ * {@value #PROPERTY} forces a backend ({@code jdk}, {@code bouncycastle}, {@code openssl} or {@code libsodium}); unset, OpenSSL is
+ * used when libcrypto loads and passes a self-test, else the JDK. A forced OpenSSL or libsodium that is unavailable
+ * or fails the self-test falls back to the JDK, and the log line says why. Immutable after class initialisation; thread-safe.
  */
 final class AeadSelection {
     /** The system property that forces a backend. */
@@ -34,6 +34,7 @@ final class AeadSelection {
             case "bouncycastle" -> new Choice(BcChaCha20Poly1305.INSTANCE,
                 "veil: AEAD backend bouncycastle (" + PROPERTY + "=bouncycastle)");
             case "", "openssl" -> openSslOrJdk(wanted.isEmpty() ? "" : PROPERTY + "=openssl, ");
+            case "libsodium" -> sodiumOrJdk();
             default -> {
                 Choice auto = openSslOrJdk("");
                 yield new Choice(auto.aead(), auto.line() + "; ignored unknown " + PROPERTY + "=" + wanted);
@@ -42,17 +43,28 @@ final class AeadSelection {
     }
 
     private static Choice openSslOrJdk(String why) {
-        Optional<Aead> openssl = OpenSslChaCha20Poly1305.instance();
-        if (openssl.isEmpty()) {
-            return new Choice(JdkChaCha20Poly1305.INSTANCE, "veil: AEAD backend jdk (" + why + "OpenSSL unavailable: "
-                + OpenSslChaCha20Poly1305.unavailableReason() + ")");
+        return nativeOrJdk("openssl", "OpenSSL", why, OpenSslChaCha20Poly1305.instance(),
+            OpenSslChaCha20Poly1305.unavailableReason(), OpenSslChaCha20Poly1305.version());
+    }
+
+    private static Choice sodiumOrJdk() {
+        return nativeOrJdk("libsodium", "libsodium", PROPERTY + "=libsodium, ", SodiumChaCha20Poly1305.instance(),
+            SodiumChaCha20Poly1305.unavailableReason(), SodiumChaCha20Poly1305.version());
+    }
+
+    /** A native backend when it loaded and passes the self-test, else the JDK with the reason in the line. */
+    private static Choice nativeOrJdk(String name, String library, String why, Optional<Aead> candidate,
+            String unavailable, String version) {
+        if (candidate.isEmpty()) {
+            return new Choice(JdkChaCha20Poly1305.INSTANCE,
+                "veil: AEAD backend jdk (" + why + library + " unavailable: " + unavailable + ")");
         }
-        String failure = selfTest(openssl.get());
+        String failure = selfTest(candidate.get());
         if (failure != null) {
             return new Choice(JdkChaCha20Poly1305.INSTANCE,
-                "veil: AEAD backend jdk (" + why + "OpenSSL failed its self-test: " + failure + ")");
+                "veil: AEAD backend jdk (" + why + library + " failed its self-test: " + failure + ")");
         }
-        return new Choice(openssl.get(), "veil: AEAD backend openssl (" + why + OpenSslChaCha20Poly1305.version() + ")");
+        return new Choice(candidate.get(), "veil: AEAD backend " + name + " (" + why + version + ")");
     }
 
     /**

@@ -7,12 +7,11 @@ import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
 
 /** {@link Aead} backed by BouncyCastle's ChaCha20-Poly1305. Thread-safe: one engine per thread. */
-public final class BcChaCha20Poly1305 implements Aead {
+public final class BcChaCha20Poly1305 implements RawNonceAead {
     /** The single instance. */
     public static final BcChaCha20Poly1305 INSTANCE = new BcChaCha20Poly1305();
 
     private static final ThreadLocal<ChaCha20Poly1305> ENGINE = ThreadLocal.withInitial(ChaCha20Poly1305::new);
-    private static final ThreadLocal<byte[]> NONCE = ThreadLocal.withInitial(() -> new byte[12]);
 
     private BcChaCha20Poly1305() {}
 
@@ -22,21 +21,8 @@ public final class BcChaCha20Poly1305 implements Aead {
     }
 
     @Override
-    public int seal(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        byte[] nonce = NONCE.get();
-        Aead.nonce(counter, nonce);
-        return sealWithNonce(key, nonce, src, srcOff, len, aad, dst, dstOff);
-    }
-
-    @Override
-    public int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        byte[] nonce = NONCE.get();
-        Aead.nonce(counter, nonce);
-        return openWithNonce(key, nonce, src, srcOff, len, aad, dst, dstOff);
-    }
-
-    /** {@link #seal} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
-    int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+    public int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst,
+            int dstOff) {
         ChaCha20Poly1305 c = init(true, key, nonce, aad);
         int n = c.processBytes(src, srcOff, len, dst, dstOff);
         try {
@@ -46,8 +32,9 @@ public final class BcChaCha20Poly1305 implements Aead {
         }
     }
 
-    /** {@link #open} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
-    int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+    @Override
+    public int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst,
+            int dstOff) {
         if (len < TAG_LEN) return -1;
         ChaCha20Poly1305 c = init(false, key, nonce, aad);
         int n = c.processBytes(src, srcOff, len, dst, dstOff);

@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
@@ -180,20 +179,20 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
             String version = null, reason = null;
             try {
                 Linker linker = Linker.nativeLinker();
-                SymbolLookup lib = load();
+                NativeLibrary lib = NativeLibrary.load("libcrypto.so.3", "libcrypto.so");
                 Linker.Option critical = Linker.Option.critical(true);
-                init = linker.downcallHandle(find(lib, "EVP_CipherInit_ex"),
+                init = linker.downcallHandle(lib.find("EVP_CipherInit_ex"),
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical);
-                update = linker.downcallHandle(find(lib, "EVP_CipherUpdate"),
+                update = linker.downcallHandle(lib.find("EVP_CipherUpdate"),
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical);
-                fin = linker.downcallHandle(find(lib, "EVP_CipherFinal_ex"),
+                fin = linker.downcallHandle(lib.find("EVP_CipherFinal_ex"),
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical);
-                ctrl = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_ctrl"),
+                ctrl = linker.downcallHandle(lib.find("EVP_CIPHER_CTX_ctrl"),
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), critical);
-                ctxNew = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ADDRESS));
-                ctxFree = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ADDRESS));
+                ctxNew = linker.downcallHandle(lib.find("EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ADDRESS));
+                ctxFree = linker.downcallHandle(lib.find("EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ADDRESS));
                 cipher = fetchCipher(linker, lib);
-                MethodHandle versionOf = linker.downcallHandle(find(lib, "OpenSSL_version"),
+                MethodHandle versionOf = linker.downcallHandle(lib.find("OpenSSL_version"),
                     FunctionDescriptor.of(ADDRESS, JAVA_INT));
                 version = ((MemorySegment) versionOf.invokeExact(0)).reinterpret(256).getString(0);
             } catch (Throwable t) {
@@ -213,25 +212,9 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
         private Lib() {}
 
-        private static SymbolLookup load() {
-            try {
-                return SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global());
-            } catch (IllegalArgumentException e) {
-                try {
-                    return SymbolLookup.libraryLookup("libcrypto.so", Arena.global());
-                } catch (IllegalArgumentException again) {
-                    throw new IllegalStateException("libcrypto.so.3 and libcrypto.so not found", again);
-                }
-            }
-        }
-
-        private static MemorySegment find(SymbolLookup lib, String name) {
-            return lib.find(name).orElseThrow(() -> new IllegalStateException("libcrypto has no " + name));
-        }
-
         /** The cipher, fetched once (OpenSSL 3), else the legacy constant (OpenSSL 1.1). */
-        private static MemorySegment fetchCipher(Linker linker, SymbolLookup lib) throws Throwable {
-            Optional<MemorySegment> fetch = lib.find("EVP_CIPHER_fetch");
+        private static MemorySegment fetchCipher(Linker linker, NativeLibrary lib) throws Throwable {
+            Optional<MemorySegment> fetch = lib.lookup().find("EVP_CIPHER_fetch");
             MemorySegment cipher;
             if (fetch.isPresent()) {
                 MethodHandle h = linker.downcallHandle(fetch.get(),
@@ -239,7 +222,7 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
                 cipher = (MemorySegment) h.invokeExact(MemorySegment.NULL,
                     Arena.global().allocateFrom("ChaCha20-Poly1305"), MemorySegment.NULL);
             } else {
-                MethodHandle h = linker.downcallHandle(find(lib, "EVP_chacha20_poly1305"),
+                MethodHandle h = linker.downcallHandle(lib.find("EVP_chacha20_poly1305"),
                     FunctionDescriptor.of(ADDRESS));
                 cipher = (MemorySegment) h.invokeExact();
             }

@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.State;
 public class AeadBenchmark {
     static final int PACKET = 1420;
 
-    @Param({"jdk", "bouncycastle", "openssl"})
+    @Param({"jdk", "bouncycastle", "openssl", "libsodium"})
     public String backend;
 
     private Aead aead;
@@ -41,6 +41,8 @@ public class AeadBenchmark {
             case "bouncycastle" -> BcChaCha20Poly1305.INSTANCE;
             case "openssl" -> OpenSslChaCha20Poly1305.instance().orElseThrow(() -> new IllegalStateException(
                     "openssl unavailable: " + OpenSslChaCha20Poly1305.unavailableReason()));
+            case "libsodium" -> SodiumChaCha20Poly1305.instance().orElseThrow(() -> new IllegalStateException(
+                "libsodium unavailable: " + SodiumChaCha20Poly1305.unavailableReason()));
             default -> throw new IllegalArgumentException("unknown backend " + backend);
         };
         Random random = new Random(1);

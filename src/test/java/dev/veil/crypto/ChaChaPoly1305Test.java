@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Known answers and failure cases for every {@link Aead} backend ({@link JdkChaCha20Poly1305},
- * {@link BcChaCha20Poly1305}, and {@link OpenSslChaCha20Poly1305} when libcrypto loads; otherwise its cases are
- * skipped with the reason printed), parameterised: RFC 8439 section 2.8.2 and Appendix A.5, tampering, short input,
+ * {@link BcChaCha20Poly1305}, {@link OpenSslChaCha20Poly1305} when libcrypto loads and
+ * {@link SodiumChaCha20Poly1305} when libsodium does; otherwise their cases are skipped with the reason printed), parameterised: RFC 8439 section 2.8.2 and Appendix A.5, tampering, short input,
  * in-place operation, concurrent threads, agreement between the backends, and how the default is chosen.
  *
  * <p>Section 2.8.2's nonce, 07000000 4041424344454647, does not start with four zero bytes, so WireGuard's
@@ -61,6 +61,11 @@ class ChaChaPoly1305Test {
             all.add(new Backend(o, o::sealWithNonce, o::openWithNonce));
         }, () -> System.err.println("ChaChaPoly1305Test: skipping the openssl backend: "
                 + OpenSslChaCha20Poly1305.unavailableReason()));
+        SodiumChaCha20Poly1305.instance().ifPresentOrElse(a -> {
+            SodiumChaCha20Poly1305 o = (SodiumChaCha20Poly1305) a;
+            all.add(new Backend(o, o::sealWithNonce, o::openWithNonce));
+        }, () -> System.err.println("ChaChaPoly1305Test: skipping the libsodium backend: "
+                + SodiumChaCha20Poly1305.unavailableReason()));
         return all.stream();
     }
 
@@ -341,6 +346,10 @@ class ChaChaPoly1305Test {
         assertEquals("jdk", AeadSelection.choose("jdk").aead().name());
         assertEquals("bouncycastle", AeadSelection.choose(" bouncycastle ").aead().name());
         assertEquals("veil: AEAD backend jdk (veil.aead=jdk)", AeadSelection.choose("jdk").line());
+        AeadSelection.Choice sodium = AeadSelection.choose("libsodium");
+        String expected = SodiumChaCha20Poly1305.instance().isPresent() ? "libsodium" : "jdk";
+        assertEquals(expected, sodium.aead().name());
+        assertTrue(sodium.line().startsWith("veil: AEAD backend " + expected + " (veil.aead=libsodium, "), sodium.line());
     }
 
     /** The self-test passes the real backends and catches one that leaves plaintext behind or seals wrongly. */
