@@ -7,6 +7,7 @@ import dev.veil.crypto.Aead;
 import dev.veil.crypto.X25519;
 import dev.veil.device.Device;
 import dev.veil.device.SystemClock;
+import dev.veil.linux.ThreadPriority;
 import dev.veil.offload.OffloadWarmUp;
 import dev.veil.tun.MemoryTun;
 import java.io.IOException;
@@ -68,12 +69,16 @@ final class WarmUp {
     }
 
     /**
-     * Starts the warm-up on a daemon thread named {@code veil-warmup}, unless {@code -Dveil.warmup=false}. Afterwards
+     * Starts the warm-up on a daemon thread named {@code veil-warmup} at the lowest CPU priority, unless
+     * {@code -Dveil.warmup=false}. Afterwards
      * a full collection returns the two devices' buffers, so the heap (and the resident memory) shrinks back.
      */
     static void startInBackground(Aead aead) {
         if (Boolean.parseBoolean(System.getProperty("veil.warmup", "true"))) {
             Thread.ofPlatform().name("veil-warmup").daemon().start(() -> {
+                // Best effort: at nice 19 (its devices' threads inherit it) it takes only CPU nobody else wants, so
+                // it does not slow `veil up` or the first real packets (compare.sh's pings right after start).
+                ThreadPriority.lowerCurrentThread();
                 run(aead);
                 OffloadWarmUp.run(OFFLOAD_ROUNDS, Device.DEFAULT_MAX_PACKET);
                 System.gc();
