@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the messages per call (1 gives the old one-datagram-per-call behaviour, for comparison).
  *
  * <p>One thread receives and one sends; {@link #close()} may come from any thread. Native buffers are allocated
- * once per transport (about 4 MB with the default batch) and freed with it by the garbage collector.
+ * once per transport (about 4 MB with the default batch) and freed when the descriptors close, once the receiver
+ * and the sender have left.
  */
 public final class UdpTransport implements DatagramTransport {
     private static final int BUFFER_BYTES = 4 << 20;
@@ -37,9 +38,17 @@ public final class UdpTransport implements DatagramTransport {
     private UdpTransport(WakeableFd socket, boolean v6, int port, Options options, boolean gso, boolean gro) {
         this.socket = socket;
         this.port = port;
-        Arena arena = Arena.ofAuto();
-        this.receiver = new UdpReceiver(socket.fd, v6, options.batch(), gro, arena);
-        this.sender = new UdpSender(socket.fd, v6, options.batch(), gso, arena);
+        // Freed when the socket closes, not when the GC finds the transport: a rebind (wg set listen-port) would
+        // otherwise keep the old transport's 4 MB resident until a full collection.
+        Arena arena = Arena.ofShared();
+        try {
+            this.receiver = new UdpReceiver(socket.fd, v6, options.batch(), gro, arena);
+            this.sender = new UdpSender(socket.fd, v6, options.batch(), gso, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        socket.closeOnRelease(arena);
     }
 
     /**

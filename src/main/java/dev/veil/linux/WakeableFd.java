@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
  * wakes it and waits for it to leave before closing the descriptors, so a descriptor number is never reused while
  * a poll still waits on it, and the port is free again when close returns (a rebind to the same port needs that).
  * A writer may bracket its writes with enter and leave too, so a write never reaches a reused descriptor number.
+ * An owner's native memory that system calls reach by raw address (iovecs) can be handed over to be closed at that
+ * same moment, when no reader or writer can be inside any more ({@link #closeOnRelease}).
  * One reader at a time; other methods are thread-safe.
  */
 final class WakeableFd {
@@ -19,6 +21,7 @@ final class WakeableFd {
     private volatile boolean closed;
     private int users;  // readers and writers between enter and leave
     private boolean released;
+    private Arena owned;  // closed with the descriptors
 
     /** Takes ownership of fd and makes the wake-up eventfd; closes fd if that fails. */
     WakeableFd(int fd) throws Libc.Errno {
@@ -28,6 +31,17 @@ final class WakeableFd {
         } catch (Libc.Errno e) {
             Libc.close(fd);
             throw e;
+        }
+    }
+
+    /** Closes the arena together with the descriptors, once no reader or writer is inside (now if that is past). */
+    void closeOnRelease(Arena arena) {
+        synchronized (lock) {
+            if (released) {
+                arena.close();
+            } else {
+                owned = arena;
+            }
         }
     }
 
@@ -88,5 +102,6 @@ final class WakeableFd {
         released = true;
         Libc.close(fd);
         Libc.close(wakeFd);
+        if (owned != null) owned.close();
     }
 }
