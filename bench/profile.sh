@@ -14,11 +14,7 @@ NA=veil-prof-a NB=veil-prof-b
 work=$(mktemp -d /tmp/veil-profile.XXXXXX)
 cleanup() {
   set +e
-  for ns in $NA $NB; do for p in $(ip netns pids $ns 2>/dev/null); do kill "$p" 2>/dev/null; done; done
-  for ns in $NA $NB; do
-    for _ in $(seq 50); do [ -z "$(ip netns pids $ns 2>/dev/null)" ] && break; sleep 0.1; done
-    ip netns del $ns 2>/dev/null
-  done
+  netns_remove $NA $NB
   rm -f /var/run/wireguard/vpra.sock /var/run/wireguard/vprb.sock
 }
 trap cleanup EXIT
@@ -33,14 +29,7 @@ java_pid() {  # the JVM in namespace $1
 netns_pair $NA $NB vpr-a vpr-b 10.232.0.1/24 10.232.0.2/24
 VEIL_JAVA_OPTS="-XX:StartFlightRecording=filename=$work/a.jfr,settings=profile" ip netns exec $NA bin/veil-userspace vpra
 VEIL_JAVA_OPTS="-XX:StartFlightRecording=filename=$work/b.jfr,settings=profile" ip netns exec $NB bin/veil-userspace vprb
-ka=$(wg genkey); kb=$(wg genkey)
-ip netns exec $NA wg set vpra private-key <(echo "$ka") listen-port 51820 peer "$(echo "$kb" | wg pubkey)" \
-  endpoint 10.232.0.2:51820 allowed-ips 10.233.0.2/32
-ip netns exec $NB wg set vprb private-key <(echo "$kb") listen-port 51820 peer "$(echo "$ka" | wg pubkey)" \
-  endpoint 10.232.0.1:51820 allowed-ips 10.233.0.1/32
-ip -n $NA addr add 10.233.0.1/24 dev vpra; ip -n $NB addr add 10.233.0.2/24 dev vprb
-ip -n $NA link set vpra mtu 1420 up; ip -n $NB link set vprb mtu 1420 up
-ip netns exec $NA ping -c 3 -W 2 10.233.0.2 >/dev/null
+wg_pair $NA $NB vpra vprb 10.232.0.1 10.232.0.2 10.233.0
 ip netns exec $NB iperf3 -s -1 -D >/dev/null 2>&1; sleep 0.5
 ip netns exec $NA iperf3 -c 10.233.0.2 -t 3 >/dev/null   # past the warm-up
 ip netns exec $NB iperf3 -s -1 -D >/dev/null 2>&1; sleep 0.5
