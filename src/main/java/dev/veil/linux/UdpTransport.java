@@ -212,6 +212,11 @@ public final class UdpTransport implements DatagramTransport {
     record Stats(long sendCalls, long sentMessages, long sentDatagrams, long gsoMessages, long sendDrops,
                  long receiveCalls, long receivedMessages, long receivedDatagrams, long groMessages, long receiveDrops) {}
 
+    /** The messages the receiver's last recvmmsg asked for (tests). */
+    int lastReceiveRequest() {
+        return receiver.lastRequested();
+    }
+
     /** The counters so far; approximate while another thread sends or receives. */
     Stats stats() {
         return new Stats(sender.syscalls(), sender.messages(), sender.datagrams(), sender.segmented(), sender.dropped(),

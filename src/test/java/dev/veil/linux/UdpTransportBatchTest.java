@@ -172,6 +172,32 @@ class UdpTransportBatchTest {
     }
 
     @Test
+    void underGroTheReceiverAsksForOnlyTheMessagesItsBatchHasRoomFor() throws Exception {
+        try (UdpTransport a = UdpTransport.open(0, 0, ALL); UdpTransport gro = UdpTransport.open(0, 0, ALL);
+             UdpTransport plain = UdpTransport.open(0, 0, ALL)) {
+            assertTrue(a.gso() && gro.gro(), "the kernel offers UDP GSO and GRO");
+            Endpoint source = new Endpoint(LO4, a.localPort());
+            List<byte[]> all = new ArrayList<>();
+            for (int burst = 0; burst < 6; burst++) {
+                List<byte[]> b = run(burst, 40, 1200);  // one GSO message of 40 datagrams each
+                send(a, b, new Endpoint(LO4, gro.localPort()));
+                all.addAll(b);
+            }
+            assertArrived(all, receive(gro, all.size(), 64), source);
+            assertTrue(gro.stats().groMessages() >= 2, "super-datagrams arrived: " + gro.stats());
+            assertTrue(gro.lastReceiveRequest() <= 2,
+                "40 datagrams a message, a batch of 64: at most 2 messages asked for, not 64: " + gro.lastReceiveRequest());
+
+            // single datagrams (different sizes cannot coalesce) keep asking for the batch's room
+            List<byte[]> singles = new ArrayList<>();
+            for (int i = 0; i < 40; i++) singles.add(payload(9, i, 300 + i));
+            send(a, singles, new Endpoint(LO4, plain.localPort()));
+            assertArrived(singles, receive(plain, singles.size(), 64), source);
+            assertTrue(plain.lastReceiveRequest() > 2, "one datagram a message: " + plain.lastReceiveRequest());
+        }
+    }
+
+    @Test
     void gsoRunsEndAtALongerDatagramAnotherEndpointOrTheSizeLimits() throws Exception {
         try (UdpTransport a = UdpTransport.open(0, 0, ALL); UdpTransport b = UdpTransport.open(0, 0, NONE)) {
             Endpoint to = new Endpoint(LO6, b.localPort());
