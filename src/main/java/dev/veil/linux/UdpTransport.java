@@ -87,10 +87,23 @@ public final class UdpTransport implements DatagramTransport {
 
     /** Opens the AF_INET socket that serves where IPv6 is unavailable, so tests can reach it on any kernel. */
     static UdpTransport openIpv4Only(int port, int fwmark, Options options) throws IOException {
-        return open(port, fwmark, options, true);
+        return open(port, fwmark, options, true, false);
+    }
+
+    /**
+     * Opens an AF_INET socket on 127.0.0.1 and a free port, set up like the real one from the system properties:
+     * reachable only from this host's (or namespace's) loopback, for traffic that must not leave it (the warm-up).
+     */
+    public static UdpTransport openLoopback() throws IOException {
+        return open(0, 0, Options.fromSystemProperties(), true, true);
     }
 
     private static UdpTransport open(int port, int fwmark, Options options, boolean ipv4Only) throws IOException {
+        return open(port, fwmark, options, ipv4Only, false);
+    }
+
+    private static UdpTransport open(int port, int fwmark, Options options, boolean ipv4Only, boolean loopback)
+            throws IOException {
         if (port < 0 || port > 65535) throw new IOException("invalid port " + port);
         int fd;
         boolean v6 = !ipv4Only;
@@ -113,6 +126,8 @@ public final class UdpTransport implements DatagramTransport {
             addr.set(ValueLayout.JAVA_SHORT, 0, (short) (v6 ? Libc.AF_INET6 : Libc.AF_INET));
             addr.set(ValueLayout.JAVA_BYTE, 2, (byte) (port >>> 8));
             addr.set(ValueLayout.JAVA_BYTE, 3, (byte) port);
+            if (loopback && !v6) addr.set(ValueLayout.JAVA_BYTE, 4, (byte) 127);  // 127.0.0.0, then .1
+            if (loopback && !v6) addr.set(ValueLayout.JAVA_BYTE, 7, (byte) 1);
             try {
                 Libc.bind(fd, addr);
             } catch (Libc.Errno e) {

@@ -14,6 +14,11 @@ class WarmUpTest {
         assertEquals(java.util.List.of(), warmThreads(), "the in-memory devices' threads end with the warm-up");
     }
 
+    @Test
+    void overLoopbackSocketsEveryPacketIsAnsweredToo() throws Exception {
+        assertEquals(WarmUp.PACKETS, WarmUp.run(Aead.defaultBackend(), true));
+    }
+
     private static java.util.List<Thread> warmThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("veil-warm-")).toList();
     }
