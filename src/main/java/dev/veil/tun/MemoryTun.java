@@ -18,6 +18,7 @@ public final class MemoryTun implements TunDevice {
     private final ArrayDeque<byte[]> outbound = new ArrayDeque<>();
     private final List<byte[]> delivered = new ArrayList<>();
     private boolean closed;
+    private long tooLong;
     private java.util.function.Function<byte[], byte[]> host;
 
     public MemoryTun(String name, int mtu) {
@@ -44,28 +45,41 @@ public final class MemoryTun implements TunDevice {
         notifyAll();
     }
 
-    /** Non-blocking read: fills the batch with what is queued (possibly nothing). */
+    /**
+     * Non-blocking read: fills the batch with what is queued (possibly nothing). A packet longer than the batch's
+     * buffers is dropped and counted ({@link #tooLong}), as a real TUN's reader drops what does not fit.
+     */
     public synchronized int poll(PacketBatch batch) {
         batch.clear();
         while (!outbound.isEmpty() && !batch.isFull()) {
             byte[] p = outbound.pollFirst();
-            batch.add(p, 0, p.length, null);
+            if (!batch.add(p, 0, p.length, null)) tooLong++;
         }
         return batch.count();
     }
 
+    /** Packets dropped because they were longer than the reader's buffers. */
+    public synchronized long tooLong() {
+        return tooLong;
+    }
+
     @Override
     public synchronized int read(PacketBatch batch) {
-        while (outbound.isEmpty() && !closed) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
+        while (true) {
+            while (outbound.isEmpty() && !closed) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                }
             }
+            if (closed) return -1;
+            // A packet longer than the batch's buffers is dropped; when that was all there was, wait again rather
+            // than return 0 (which the device's reader would take for the end of the TUN).
+            int n = poll(batch);
+            if (n > 0) return n;
         }
-        if (closed) return -1;
-        return poll(batch);
     }
 
     @Override
