@@ -15,26 +15,31 @@ public final class OffloadWarmUp {
 
     /** gso_size for an MTU of 1420 with TCP timestamps, as in a tunnel. */
     private static final int GSO_SIZE = 1368;
-    private static final int SEGMENTS = 44;
+    /** The most segments of that size a 64 KB super-packet holds, and what is left of a 64-packet batch. */
+    private static final int FULL = 47, REST = 16, BATCH = FULL + REST + 1;
+    /** The shorter last segment of the second super-packet, which ends with PSH, as a write's end does. */
+    private static final int SHORT_LAST = 700;
     private static final int TCP_WITH_TIMESTAMPS = TCP_HEADER + 12;
 
     /**
-     * Segments and re-merges an IPv4 and an IPv6 super-packet {@code rounds} times each; returns the bytes of IP
-     * packet that came back out of the coalescer, for tests ({@code 2 * rounds} times a super-packet's length when
-     * every round merged back into one packet).
+     * Segments and re-merges, {@code rounds} times for IPv4 and for IPv6, two consecutive super-packets of one flow
+     * that fill a batch of 64 as bulk TCP does: 47 full segments, then 16 and a shorter last one with PSH. The
+     * coalescer merges the first 47, must stop at the 64 KB limit, and merges the other 17. Returns the bytes of IP
+     * packet that came back out of the coalescer, for tests.
      */
     public static long run(int rounds, int bufferSize) {
         Segmenter segmenter = new Segmenter();
         Coalescer coalescer = new Coalescer();
-        PacketBatch batch = new PacketBatch(SEGMENTS, bufferSize);
+        PacketBatch batch = new PacketBatch(BATCH, bufferSize);
         byte[] out = new byte[Coalescer.MAX_OUTPUT];
-        byte[][] superPackets = {superPacket(false), superPacket(true)};
+        byte[][][] flows = {superPackets(false), superPackets(true)};
         long bytes = 0;
         for (int r = 0; r < rounds; r++) {
-            for (byte[] p : superPackets) {
+            for (byte[][] flow : flows) {
                 batch.clear();
-                if (!segmenter.load(p, 0, p.length)) continue;
-                segmenter.drainInto(batch);
+                for (byte[] p : flow) {
+                    if (segmenter.load(p, 0, p.length)) segmenter.drainInto(batch);
+                }
                 coalescer.plan(batch, true);
                 for (int k = 0; k < coalescer.outputs(); k++) bytes += coalescer.emit(k, out, 0) - VirtioNetHdr.LENGTH;
             }
@@ -42,15 +47,24 @@ public final class OffloadWarmUp {
         return bytes;
     }
 
-    /** The length of the IP packet in each super-packet (IPv4 or IPv6), for tests. */
+    /** The length of the IP packets of one round's two super-packets (IPv4 or IPv6), for tests. */
     static int ipLength(boolean v6) {
-        return superPacket(v6).length - VirtioNetHdr.LENGTH;
+        int n = 0;
+        for (byte[] p : superPackets(v6)) n += p.length - VirtioNetHdr.LENGTH;
+        return n;
+    }
+
+    /** The two consecutive super-packets of one round. */
+    private static byte[][] superPackets(boolean v6) {
+        return new byte[][] {
+            superPacket(v6, 1, FULL * GSO_SIZE, false),
+            superPacket(v6, 1 + FULL * GSO_SIZE, REST * GSO_SIZE + SHORT_LAST, true)};
     }
 
     /** A TSO super-packet as the kernel writes it to a TUN: vnet header, IP, TCP with timestamps, payload. */
-    private static byte[] superPacket(boolean v6) {
+    private static byte[] superPacket(boolean v6, int seq, int payload, boolean push) {
         int ip = v6 ? V6_HEADER : V4_HEADER, headers = ip + TCP_WITH_TIMESTAMPS;
-        int length = headers + SEGMENTS * GSO_SIZE;
+        int length = headers + payload;
         byte[] b = new byte[VirtioNetHdr.LENGTH + length];
         int o = VirtioNetHdr.LENGTH;
         if (v6) {
@@ -75,10 +89,10 @@ public final class OffloadWarmUp {
         int t = o + ip;
         Checksum.put16(b, t, 40000);
         Checksum.put16(b, t + 2, 5201);
-        Checksum.put32(b, t + TCP_SEQ, 1);
+        Checksum.put32(b, t + TCP_SEQ, seq);
         Checksum.put32(b, t + TCP_ACK, 1);
         b[t + TCP_DATA_OFFSET] = (byte) (TCP_WITH_TIMESTAMPS / 4 << 4);
-        b[t + TCP_FLAGS] = (byte) (TCP_ACK_FLAG | TCP_PSH);
+        b[t + TCP_FLAGS] = (byte) (TCP_ACK_FLAG | (push ? TCP_PSH : 0));
         Checksum.put16(b, t + 14, 512);
         byte[] timestamps = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
         System.arraycopy(timestamps, 0, b, t + TCP_HEADER, timestamps.length);
