@@ -17,6 +17,7 @@ public final class MemoryTransport implements DatagramTransport {
     private volatile Endpoint local;
     private final ArrayDeque<MemoryNetwork.Datagram> queue = new ArrayDeque<>();
     private boolean closed;
+    private long tooLong;
     private long dropped;
 
     MemoryTransport(MemoryNetwork network, Endpoint local) {
@@ -37,31 +38,42 @@ public final class MemoryTransport implements DatagramTransport {
         notifyAll();
     }
 
-    /** Non-blocking receive: fills the batch with what is queued (possibly nothing). */
+    /**
+     * Non-blocking receive: fills the batch with what is queued (possibly nothing). A datagram longer than the
+     * batch's buffers is dropped and counted ({@link #tooLong}), as a real socket's reader drops what does not fit.
+     */
     public synchronized int poll(PacketBatch batch) {
         batch.clear();
         while (!queue.isEmpty() && !batch.isFull()) {
             MemoryNetwork.Datagram d = queue.pollFirst();
-            batch.add(d.data(), 0, d.data().length, d.from());
+            if (!batch.add(d.data(), 0, d.data().length, d.from())) tooLong++;
         }
         return batch.count();
     }
+
+    /** Datagrams dropped because they were longer than the receiver's buffers. */
+    public synchronized long tooLong() { return tooLong; }
 
     /** Datagrams waiting to be received. */
     public synchronized int queued() { return queue.size(); }
 
     @Override
     public synchronized int receive(PacketBatch batch) {
-        while (queue.isEmpty() && !closed) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
+        while (true) {
+            while (queue.isEmpty() && !closed) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                }
             }
+            if (closed) return -1;
+            // A datagram longer than the batch's buffers is dropped; when that was all there was, wait again rather
+            // than return 0, as DatagramTransport.receive promises (the device's pipelined reader relies on it).
+            int n = poll(batch);
+            if (n > 0) return n;
         }
-        if (closed) return -1;
-        return poll(batch);
     }
 
     @Override
