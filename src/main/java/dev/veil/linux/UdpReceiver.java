@@ -44,6 +44,8 @@ final class UdpReceiver {
      * bulk GRO traffic when every call asked for all of them).
      */
     private int perMessage = 1;
+    /** With GRO: the datagram size of each message of the last recvmmsg, read from its control message once. */
+    private final int[] segmentOf;
     private int lastRequested;
 
     // counters: written by the receiving thread only, read by others without synchronisation (monitoring, tests)
@@ -57,6 +59,7 @@ final class UdpReceiver {
         this.fd = fd;
         this.slots = slots;
         this.gro = gro;
+        this.segmentOf = new int[gro ? slots : 0];
         this.hdrs = arena.allocate(slots * Mmsg.SIZE, 8);
         this.names = arena.allocate(slots * Mmsg.NAME_ROOM, 8);
         this.controls = arena.allocate(slots * CONTROL_ROOM, 8);
@@ -100,7 +103,7 @@ final class UdpReceiver {
             next = 0;
             offset = 0;
             messages += r;
-            if (gro && r > 0) perMessage = datagramsPerMessage(r);
+            if (gro && r > 0) perMessage = readSegmentSizes(r);
             if (r < want) {
                 // the queue is empty: hand out what came without another call that would only say EAGAIN
                 while (next < received && !batch.isFull()) emit(batch);
@@ -122,7 +125,7 @@ final class UdpReceiver {
                 return;
             }
         }
-        int segment = gro ? groSegmentSize(next, len) : len;
+        int segment = gro ? segmentOf[next] : len;
         if (offset == 0 && segment < len) coalesced++;
         long base = (long) next * SLOT_BYTES;
         while (offset < len && !batch.isFull()) {
@@ -145,12 +148,16 @@ final class UdpReceiver {
         }
     }
 
-    /** The datagrams the first r messages hold on average, rounded down, at least 1. */
-    private int datagramsPerMessage(int r) {
+    /**
+     * Reads the datagram size of each of the first r messages into {@link #segmentOf} and returns the datagrams they
+     * hold on average, rounded down, at least 1.
+     */
+    private int readSegmentSizes(int r) {
         long total = 0;
         for (int m = 0; m < r; m++) {
             int len = hdrs.get(JAVA_INT, m * Mmsg.SIZE + Mmsg.LEN);
             int segment = len > 0 ? groSegmentSize(m, len) : 1;
+            segmentOf[m] = segment;
             total += len > 0 ? (len + segment - 1) / segment : 1;
         }
         return (int) Math.max(1, total / r);
