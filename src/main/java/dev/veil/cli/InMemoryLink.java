@@ -12,16 +12,16 @@ final class InMemoryLink {
 
     /**
      * Gives the device its private key and the other side as its only peer, reached at {@code endpoint} (null to
-     * learn it from the handshake) and routed for {@code peerIp}/32.
+     * learn it from the handshake) and routed for each of {@code peerIps} (a host route: /32 or /128).
      */
     static void configure(Device d, byte[] privateKey, NodeEvents events, byte[] peerPublic, Endpoint endpoint,
-                          byte[] peerIp) {
+                          byte[]... peerIps) {
         d.configure(n -> {
             n.setStaticKey(new MemoryStaticKey(privateKey));
             n.setEvents(events);
             Peer p = n.addPeer(peerPublic);
             if (endpoint != null) p.setEndpoint(endpoint);
-            n.allowedIps().insert(peerIp, 32, p);
+            for (byte[] ip : peerIps) n.allowedIps().insert(ip, ip.length * 8, p);
             return p;
         });
     }

@@ -8,9 +8,12 @@ import dev.veil.crypto.Aead;
 import dev.veil.crypto.X25519;
 import dev.veil.device.Device;
 import dev.veil.device.SystemClock;
+import dev.veil.linux.EmulatedTun;
+import dev.veil.linux.LinuxTun;
 import dev.veil.linux.ThreadPriority;
 import dev.veil.linux.UdpTransport;
 import dev.veil.offload.OffloadWarmUp;
+import dev.veil.offload.VirtioNetHdr;
 import dev.veil.tun.MemoryTun;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -35,6 +38,10 @@ final class WarmUp {
     static final int LOOPBACK_FIRST_S = 2;
     /** Super-packets segmented and merged back (each way, IPv4 and IPv6): past C2's thresholds for the offload code. */
     static final int OFFLOAD_ROUNDS = 400;
+    /** Rounds of bulk TCP each way through emulated TUNs (see {@link #runThroughTun}). */
+    static final int TUN_ROUNDS = 600;
+    /** How long a round of {@link #runThroughTun} waits for its last frames: the first (the handshake), the others. */
+    static final int TUN_FIRST_MS = 2000, TUN_ROUND_MS = 500;
 
     /** Runs the warm-up on the in-memory network; see {@link #run(Aead, boolean)}. */
     static int run(Aead aead) {
@@ -89,6 +96,101 @@ final class WarmUp {
     }
 
     /**
+     * Runs bulk TCP both ways through two devices whose TUNs are {@link EmulatedTun}s (the TUN's real read,
+     * segmentation, coalescing and write code on a socket pair) and whose transports are UDP sockets on 127.0.0.1:
+     * each round, each side's "kernel" hands its TUN what a bulk sender's kernel hands over with TSO (a 64 KB
+     * super-packet and the 17 segments after it, IPv4, every fourth round IPv6), the pure ACK of the other direction's
+     * data, and a ping; then it reads what the other side's TUN wrote, until that side's ping is through (or
+     * {@value #TUN_ROUND_MS} ms, {@value #TUN_FIRST_MS} ms for the first round, which includes the handshake). This is
+     * the shape of compare.sh's iperf3 traffic, so the JIT compiles the branches real traffic takes. Returns the
+     * pings that came through (two a round when nothing was lost), or -1 when the first round had none (no loopback
+     * here, or no socket pairs), with the super-packets both TUNs read and wrote.
+     */
+    static TunRun runThroughTun(Aead aead, int rounds) {
+        SecureRandom random = new SecureRandom();
+        byte[] aIp = {10, 0, 0, 1}, bIp = {10, 0, 0, 2};
+        byte[] aIp6 = new byte[16], bIp6 = new byte[16];
+        aIp6[0] = bIp6[0] = (byte) 0xfd;
+        aIp6[15] = 1;
+        bIp6[15] = 2;
+        byte[] aKey = X25519.generatePrivateKey(random), bKey = X25519.generatePrivateKey(random);
+        byte[] aPub = X25519.publicKey(aKey), bPub = X25519.publicKey(bKey);
+        int workers = Math.min(1, Device.workersFromProperty());
+        TransportFactory loopback = (port, mark) -> UdpTransport.openLoopback();
+        try (EmulatedTun aTun = EmulatedTun.open("warm-a", 1420); EmulatedTun bTun = EmulatedTun.open("warm-b", 1420);
+             Device a = new Device("warm-a", aTun.tun(), loopback, SystemClock.INSTANCE, random, aead, workers);
+             Device b = new Device("warm-b", bTun.tun(), loopback, SystemClock.INSTANCE, random, aead, workers)) {
+            InMemoryLink.configure(a, aKey, NodeEvents.NONE, bPub, new Endpoint(new byte[] {127, 0, 0, 1}, b.listenPort()),
+                bIp, bIp6);
+            InMemoryLink.configure(b, bKey, NodeEvents.NONE, aPub, null, aIp, aIp6);
+            a.start();
+            b.start();
+            byte[][][] aFrames = new byte[2][][], bFrames = new byte[2][][];
+            for (int v = 0; v < 2; v++) {
+                aFrames[v] = tunFrames(v == 1, false, Icmp.echoRequest(aIp, bIp, 0x7761, 1));
+                bFrames[v] = tunFrames(v == 1, true, Icmp.echoRequest(bIp, aIp, 0x7762, 1));
+            }
+            byte[] buf = new byte[1 << 17];
+            int pings = 0;
+            for (int r = 0; r < rounds; r++) {
+                int v = r % 4 == 3 ? 1 : 0;
+                for (byte[] f : aFrames[v]) aTun.inject(f, 0, f.length);
+                for (byte[] f : bFrames[v]) bTun.inject(f, 0, f.length);
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(r == 0 ? TUN_FIRST_MS : TUN_ROUND_MS);
+                boolean aDone = false, bDone = false;
+                while (!(aDone && bDone) && System.nanoTime() < deadline) {
+                    if (!aDone && isPing(buf, aTun.receive(buf, 1))) aDone = true;
+                    if (!bDone && isPing(buf, bTun.receive(buf, 1))) bDone = true;
+                }
+                if (r == 0 && !aDone && !bDone) return new TunRun(-1, 0, 0);
+                pings += (aDone ? 1 : 0) + (bDone ? 1 : 0);
+            }
+            LinuxTun.OffloadCounters ac = aTun.tun().offloadCounters(), bc = bTun.tun().offloadCounters();
+            return new TunRun(pings, ac.superPacketsRead() + bc.superPacketsRead(),
+                ac.superPacketsWritten() + bc.superPacketsWritten());
+        } catch (IOException e) {
+            return new TunRun(-1, 0, 0);
+        } finally {
+            java.util.Arrays.fill(aKey, (byte) 0);
+            java.util.Arrays.fill(bKey, (byte) 0);
+        }
+    }
+
+    /**
+     * What one side's kernel hands its TUN in a round: its flow's two super-packets (forward from 10.0.0.1, or back
+     * with {@code reverse}), the ACK of the other flow, and the ping, each behind its vnet header.
+     */
+    private static byte[][] tunFrames(boolean v6, boolean reverse, byte[] ping) {
+        int second = 1 + OffloadWarmUp.FULL * OffloadWarmUp.GSO_SIZE;
+        byte[] framedPing = new byte[VirtioNetHdr.LENGTH + ping.length];
+        System.arraycopy(ping, 0, framedPing, VirtioNetHdr.LENGTH, ping.length);
+        return new byte[][] {
+            OffloadWarmUp.superPacket(v6, reverse, 1, OffloadWarmUp.FULL * OffloadWarmUp.GSO_SIZE, false),
+            OffloadWarmUp.superPacket(v6, reverse, second,
+                OffloadWarmUp.REST * OffloadWarmUp.GSO_SIZE + OffloadWarmUp.SHORT_LAST, true),
+            OffloadWarmUp.ack(v6, !reverse, second + OffloadWarmUp.REST * OffloadWarmUp.GSO_SIZE + OffloadWarmUp.SHORT_LAST),
+            framedPing};
+    }
+
+    /** Whether the frame of length n in buf is an IPv4 ICMP packet (the round's last), behind its vnet header. */
+    private static boolean isPing(byte[] buf, int n) {
+        return n > VirtioNetHdr.LENGTH + 20 && (buf[VirtioNetHdr.LENGTH] & 0xf0) == 0x40 && buf[VirtioNetHdr.LENGTH + 9] == 1;
+    }
+
+    /**
+     * The whole warm-up on the calling thread: through emulated TUNs over loopback sockets; where that cannot run,
+     * the in-memory TUNs' pings over loopback sockets (else an in-memory network) and the offload code on its own.
+     */
+    static void runInForeground(Aead aead) {
+        if (runThroughTun(aead, TUN_ROUNDS).pings() >= 0) return;
+        if (run(aead, true) < 0) run(aead, false);
+        OffloadWarmUp.run(OFFLOAD_ROUNDS, Device.DEFAULT_MAX_PACKET);
+    }
+
+    /** What {@link #runThroughTun} did: pings through (-1: it could not run), super-packets the TUNs read and wrote. */
+    record TunRun(int pings, long superPacketsRead, long superPacketsWritten) {}
+
+    /**
      * Starts the warm-up on a daemon thread named {@code veil-warmup} at the lowest CPU priority, unless
      * {@code -Dveil.warmup=false}. Afterwards
      * a full collection returns the two devices' buffers, so the heap (and the resident memory) shrinks back.
@@ -99,8 +201,7 @@ final class WarmUp {
                 // Best effort: at nice 19 (its devices' threads inherit it) it takes only CPU nobody else wants, so
                 // it does not slow `veil up` or the first real packets (compare.sh's pings right after start).
                 ThreadPriority.lowerCurrentThread();
-                if (run(aead, true) < 0) run(aead, false);
-                OffloadWarmUp.run(OFFLOAD_ROUNDS, Device.DEFAULT_MAX_PACKET);
+                runInForeground(aead);
                 System.gc();
             });
         }

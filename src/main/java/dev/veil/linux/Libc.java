@@ -24,8 +24,8 @@ final class Libc {
     private Libc() {}
 
     static final int O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    static final int AF_INET = 2, AF_INET6 = 10;
-    static final int SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+    static final int SOCK_DGRAM = 2, SOCK_SEQPACKET = 5, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVBUFFORCE = 33, SO_SNDBUFFORCE = 32, SO_MARK = 36;
     static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     static final int POLLIN = 1, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
@@ -60,6 +60,8 @@ final class Libc {
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKETPAIR = bind("socketpair",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -184,6 +186,11 @@ final class Libc {
      * when woken; retries on EINTR.
      */
     static int pollIn(int fd, int wakeFd, MemorySegment pollfds) throws Errno {
+        return pollIn(fd, wakeFd, pollfds, -1);
+    }
+
+    /** As {@link #pollIn(int, int, MemorySegment)}, giving up after timeoutMs (-1: never); 0 then too. */
+    static int pollIn(int fd, int wakeFd, MemorySegment pollfds, int timeoutMs) throws Errno {
         pollfds.set(JAVA_INT, 0, fd);
         pollfds.set(JAVA_SHORT, 4, (short) POLLIN);
         pollfds.set(JAVA_SHORT, 6, (short) 0);
@@ -193,7 +200,7 @@ final class Libc {
         while (true) {
             int r;
             try {
-                r = (int) POLL.invokeExact(STATE.get(), pollfds, 2L, -1);
+                r = (int) POLL.invokeExact(STATE.get(), pollfds, 2L, timeoutMs);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -210,6 +217,19 @@ final class Libc {
     static int socket(int domain, int type, int protocol) throws Errno {
         try {
             return check("socket", (int) SOCKET.invokeExact(STATE.get(), domain, type, protocol));
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** socketpair(2): two connected descriptors. */
+    static int[] socketpair(int domain, int type) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            check("socketpair", (int) SOCKETPAIR.invokeExact(STATE.get(), domain, type, 0, fds));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (Errno e) {
             throw e;
         } catch (Throwable t) {

@@ -72,8 +72,20 @@ public final class LinuxTun implements TunDevice {
     private long plainTooLong;
     private long superPacketsWritten;
     private long writeErrors;
+    /** The MTU when no interface stands behind the descriptor ({@link EmulatedTun}), else 0: ask the kernel. */
+    private final int fixedMtu;
 
     private LinuxTun(String name, WakeableFd tun, Offloads offloads, String offloadNote) {
+        this(name, tun, offloads, offloadNote, 0);
+    }
+
+    /** For {@link EmulatedTun}: offload mode over a descriptor that is not a TUN, with a fixed MTU. */
+    LinuxTun(String name, WakeableFd tun, int fixedMtu) {
+        this(name, tun, Offloads.TCP_UDP, "emulated", fixedMtu);
+    }
+
+    private LinuxTun(String name, WakeableFd tun, Offloads offloads, String offloadNote, int fixedMtu) {
+        this.fixedMtu = fixedMtu;
         this.name = name;
         this.tun = tun;
         this.offloads = offloads;
@@ -195,6 +207,7 @@ public final class LinuxTun implements TunDevice {
 
     @Override
     public int mtu() {
+        if (fixedMtu > 0) return fixedMtu;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ifr = ifreq(a, name);
             control(SIOCGIFMTU, ifr);

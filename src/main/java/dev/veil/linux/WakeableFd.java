@@ -72,6 +72,11 @@ final class WakeableFd {
         return Libc.pollIn(fd, wakeFd, pollfds);
     }
 
+    /** As {@link #awaitReadable()}, giving up (0) after timeoutMs. */
+    int awaitReadable(int timeoutMs) throws Libc.Errno {
+        return Libc.pollIn(fd, wakeFd, pollfds, timeoutMs);
+    }
+
     /**
      * Marks it closed, wakes the reader and waits (5 s at most) for it (and any writer) to leave, then closes the
      * descriptors. A reader that does not leave in time closes them itself when it does.

@@ -14,11 +14,11 @@ public final class OffloadWarmUp {
     private OffloadWarmUp() {}
 
     /** gso_size for an MTU of 1420 with TCP timestamps, as in a tunnel. */
-    private static final int GSO_SIZE = 1368;
+    public static final int GSO_SIZE = 1368;
     /** The most segments of that size a 64 KB super-packet holds, and what is left of a 64-packet batch. */
-    private static final int FULL = 47, REST = 16, BATCH = FULL + REST + 1;
+    public static final int FULL = 47, REST = 16, BATCH = FULL + REST + 1;
     /** The shorter last segment of the second super-packet, which ends with PSH, as a write's end does. */
-    private static final int SHORT_LAST = 700;
+    public static final int SHORT_LAST = 700;
     private static final int TCP_WITH_TIMESTAMPS = TCP_HEADER + 12;
 
     /**
@@ -57,12 +57,28 @@ public final class OffloadWarmUp {
     /** The two consecutive super-packets of one round. */
     private static byte[][] superPackets(boolean v6) {
         return new byte[][] {
-            superPacket(v6, 1, FULL * GSO_SIZE, false),
-            superPacket(v6, 1 + FULL * GSO_SIZE, REST * GSO_SIZE + SHORT_LAST, true)};
+            superPacket(v6, false, 1, FULL * GSO_SIZE, false),
+            superPacket(v6, false, 1 + FULL * GSO_SIZE, REST * GSO_SIZE + SHORT_LAST, true)};
     }
 
-    /** A TSO super-packet as the kernel writes it to a TUN: vnet header, IP, TCP with timestamps, payload. */
-    private static byte[] superPacket(boolean v6, int seq, int payload, boolean push) {
+    /**
+     * A TSO super-packet as the kernel writes it to a TUN: vnet header, IP, TCP with timestamps, {@code payload}
+     * bytes cut at {@value #GSO_SIZE}. The flow goes from 10.0.0.1 (fd00::1) port 40000 to 10.0.0.2 (fd00::2) port
+     * 5201, or back with {@code reverse}.
+     */
+    public static byte[] superPacket(boolean v6, boolean reverse, int seq, int payload, boolean push) {
+        return tcp(v6, reverse, seq, 1, payload, push);
+    }
+
+    /**
+     * A pure ACK of the flow of {@link #superPacket} as the kernel writes it to a TUN: a vnet header asking for the
+     * checksum (no segmentation), IP, TCP with timestamps, no payload. {@code reverse} as there.
+     */
+    public static byte[] ack(boolean v6, boolean reverse, int ack) {
+        return tcp(v6, reverse, 1, ack, 0, false);
+    }
+
+    private static byte[] tcp(boolean v6, boolean reverse, int seq, int ack, int payload, boolean push) {
         int ip = v6 ? V6_HEADER : V4_HEADER, headers = ip + TCP_WITH_TIMESTAMPS;
         int length = headers + payload;
         byte[] b = new byte[VirtioNetHdr.LENGTH + length];
@@ -73,24 +89,24 @@ public final class OffloadWarmUp {
             b[o + V6_NEXT_HEADER] = PROTO_TCP;
             b[o + V6_HOP_LIMIT] = 64;
             b[o + V6_SRC] = (byte) 0xfd;
-            b[o + V6_SRC + 15] = 1;
+            b[o + V6_SRC + 15] = (byte) (reverse ? 2 : 1);
             b[o + V6_SRC + 16] = (byte) 0xfd;
-            b[o + V6_SRC + 31] = 2;
+            b[o + V6_SRC + 31] = (byte) (reverse ? 1 : 2);
         } else {
             b[o] = 0x45;
             Checksum.put16(b, o + V4_TOTAL_LENGTH, length);
             b[o + V4_FLAGS] = 0x40;  // DF
             b[o + V4_TTL] = 64;
             b[o + V4_PROTOCOL] = PROTO_TCP;
-            Checksum.put32(b, o + V4_SRC, 0x0a000001);
-            Checksum.put32(b, o + V4_SRC + 4, 0x0a000002);
+            Checksum.put32(b, o + V4_SRC, reverse ? 0x0a000002 : 0x0a000001);
+            Checksum.put32(b, o + V4_SRC + 4, reverse ? 0x0a000001 : 0x0a000002);
             Ip.setV4Checksum(b, o, V4_HEADER);
         }
         int t = o + ip;
-        Checksum.put16(b, t, 40000);
-        Checksum.put16(b, t + 2, 5201);
+        Checksum.put16(b, t, reverse ? 5201 : 40000);
+        Checksum.put16(b, t + 2, reverse ? 40000 : 5201);
         Checksum.put32(b, t + TCP_SEQ, seq);
-        Checksum.put32(b, t + TCP_ACK, 1);
+        Checksum.put32(b, t + TCP_ACK, ack);
         b[t + TCP_DATA_OFFSET] = (byte) (TCP_WITH_TIMESTAMPS / 4 << 4);
         b[t + TCP_FLAGS] = (byte) (TCP_ACK_FLAG | (push ? TCP_PSH : 0));
         Checksum.put16(b, t + 14, 512);
@@ -100,8 +116,8 @@ public final class OffloadWarmUp {
         // The partial checksum the kernel leaves for NEEDS_CSUM: the pseudo-header's sum, not complemented.
         int addrOff = v6 ? o + V6_SRC : o + V4_SRC, addrLen = v6 ? 16 : 4;
         Checksum.put16(b, t + TCP_CHECKSUM, Checksum.fold(Checksum.pseudoHeader(b, addrOff, addrLen, PROTO_TCP, length - ip)));
-        VirtioNetHdr.write(b, 0, VirtioNetHdr.F_NEEDS_CSUM, v6 ? VirtioNetHdr.GSO_TCPV6 : VirtioNetHdr.GSO_TCPV4,
-            headers, GSO_SIZE, ip, TCP_CHECKSUM);
+        int gso = payload == 0 ? VirtioNetHdr.GSO_NONE : v6 ? VirtioNetHdr.GSO_TCPV6 : VirtioNetHdr.GSO_TCPV4;
+        VirtioNetHdr.write(b, 0, VirtioNetHdr.F_NEEDS_CSUM, gso, headers, payload == 0 ? 0 : GSO_SIZE, ip, TCP_CHECKSUM);
         return b;
     }
 }

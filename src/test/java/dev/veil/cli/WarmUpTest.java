@@ -1,6 +1,7 @@
 package dev.veil.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.crypto.Aead;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,16 @@ class WarmUpTest {
     @Test
     void overLoopbackSocketsEveryPacketIsAnsweredToo() throws Exception {
         assertEquals(WarmUp.PACKETS, WarmUp.run(Aead.defaultBackend(), true));
+    }
+
+    @Test
+    void throughEmulatedTunsEveryRoundsPingComesThroughBothWays() throws Exception {
+        // Bulk TCP super-packets, ACKs and a ping each way a round, through the TUNs' offload code and loopback UDP.
+        WarmUp.TunRun run = WarmUp.runThroughTun(Aead.defaultBackend(), 40);
+        assertEquals(2 * 40, run.pings());
+        // Each round each TUN reads two TSO super-packets, and each writes the other side's back merged.
+        assertEquals(2 * 2 * 40, run.superPacketsRead());
+        assertTrue(run.superPacketsWritten() >= 2 * 40, "coalesced writes: " + run.superPacketsWritten());
     }
 
     private static java.util.List<Thread> warmThreads() {
