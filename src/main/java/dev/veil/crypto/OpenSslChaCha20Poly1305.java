@@ -11,7 +11,9 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteOrder;
+import dev.veil.buffer.HeapSlices;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -20,9 +22,10 @@ import java.util.Optional;
  * {@link #instance()} says whether it is, {@link #unavailableReason()} why not. Loading never throws.
  *
  * <p>Thread-safe: each thread owns one {@code EVP_CIPHER_CTX}, made on its first call and re-keyed per packet; a
- * {@link Cleaner} frees it when the thread's state is collected. Buffers are Java arrays passed to critical
- * downcalls as heap segments, so nothing is copied; each thread also owns 16 bytes of native scratch for the nonce
- * and OpenSSL's output length. Nothing is allocated per packet once the JIT has compiled the calls.
+ * {@link Cleaner} frees it when the thread's state is collected. Packets are Java arrays passed to critical
+ * downcalls as heap segments, so nothing is copied; each thread keeps those segments ({@link HeapSlices}), so nothing
+ * is allocated per packet either. Each thread also owns native scratch for the key, the nonce, the tag and OpenSSL's
+ * output length (the key and tag are copied there and back: 48 bytes).
  */
 public final class OpenSslChaCha20Poly1305 implements Aead {
     private static final OpenSslChaCha20Poly1305 INSTANCE = new OpenSslChaCha20Poly1305();
@@ -34,12 +37,18 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
 
-    /** One thread's cipher context and native scratch: nonce at [0, 12), output length at [12, 16). */
+    /**
+     * One thread's cipher context, the segments of the arrays it saw, and native scratch: nonce at [0, 12), output
+     * length at [12, 16), tag at [16, 32), key at [32, 64).
+     */
     private static final class State {
         final MemorySegment ctx = Lib.newContext();
-        final MemorySegment scratch = Arena.ofAuto().allocate(16, 8);
+        final MemorySegment scratch = Arena.ofAuto().allocate(64, 8);
         final MemorySegment nonce = scratch.asSlice(0, 12);
         final MemorySegment outLen = scratch.asSlice(OUT_LEN_AT, 4);
+        final MemorySegment tag = scratch.asSlice(16, TAG_LEN);
+        final MemorySegment key = scratch.asSlice(32, KEY_LEN);
+        final HeapSlices slices = new HeapSlices();
         boolean cipherSet;
 
         State() {
@@ -104,19 +113,21 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
     private static int seal(State s, byte[] key, byte[] src, int srcOff, int len, byte[] aad, byte[] dst,
             int dstOff) {
-        // Slicing bounds-checks every range before OpenSSL touches it.
-        MemorySegment in = MemorySegment.ofArray(src).asSlice(srcOff, len);
-        MemorySegment out = MemorySegment.ofArray(dst).asSlice(dstOff, len + TAG_LEN);
+        // Every range is checked before OpenSSL touches it.
+        Objects.checkFromIndexSize(srcOff, len, src.length);
+        Objects.checkFromIndexSize(dstOff, len + TAG_LEN, dst.length);
+        MemorySegment in = s.slices.at(src, srcOff);
+        MemorySegment out = s.slices.at(dst, dstOff);
         try {
             init(s, key, 1);
             addAad(s, aad);
             if (len > 0) check((int) Lib.UPDATE.invokeExact(s.ctx, out, s.outLen, in, len), "EVP_CipherUpdate");
             check((int) Lib.FINAL.invokeExact(s.ctx, s.scratch, s.outLen), "EVP_CipherFinal_ex");
-            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, out.asSlice(len, TAG_LEN)),
-                "EVP_CTRL_AEAD_GET_TAG");
+            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, s.tag), "EVP_CTRL_AEAD_GET_TAG");
         } catch (Throwable t) {
             throw failure("seal", t);
         }
+        MemorySegment.copy(s.tag, ValueLayout.JAVA_BYTE, 0, dst, dstOff + len, TAG_LEN);
         return len + TAG_LEN;
     }
 
@@ -124,13 +135,15 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
             int dstOff) {
         if (len < TAG_LEN) return -1;
         int n = len - TAG_LEN;
-        MemorySegment in = MemorySegment.ofArray(src).asSlice(srcOff, len);
-        MemorySegment out = MemorySegment.ofArray(dst).asSlice(dstOff, n);
+        Objects.checkFromIndexSize(srcOff, len, src.length);
+        Objects.checkFromIndexSize(dstOff, n, dst.length);
+        MemorySegment in = s.slices.at(src, srcOff);
+        MemorySegment out = s.slices.at(dst, dstOff);
+        MemorySegment.copy(src, srcOff + n, s.tag, ValueLayout.JAVA_BYTE, 0, TAG_LEN);
         int authentic;
         try {
             init(s, key, 0);
-            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, in.asSlice(n, TAG_LEN)),
-                "EVP_CTRL_AEAD_SET_TAG");
+            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, s.tag), "EVP_CTRL_AEAD_SET_TAG");
             addAad(s, aad);
             if (n > 0) check((int) Lib.UPDATE.invokeExact(s.ctx, out, s.outLen, in, n), "EVP_CipherUpdate");
             authentic = (int) Lib.FINAL.invokeExact(s.ctx, s.scratch, s.outLen);
@@ -145,9 +158,9 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
     /** Keys the thread's context for one packet; the cipher is given once, later inits reuse it. */
     private static void init(State s, byte[] key, int encrypt) throws Throwable {
-        MemorySegment k = MemorySegment.ofArray(key).asSlice(0, KEY_LEN);
+        MemorySegment.copy(key, 0, s.key, ValueLayout.JAVA_BYTE, 0, KEY_LEN);
         MemorySegment cipher = s.cipherSet ? MemorySegment.NULL : Lib.CIPHER;
-        check((int) Lib.INIT.invokeExact(s.ctx, cipher, MemorySegment.NULL, k, s.nonce, encrypt), "EVP_CipherInit_ex");
+        check((int) Lib.INIT.invokeExact(s.ctx, cipher, MemorySegment.NULL, s.key, s.nonce, encrypt), "EVP_CipherInit_ex");
         s.cipherSet = true;
     }
 

@@ -8,7 +8,9 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import dev.veil.buffer.HeapSlices;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -19,12 +21,13 @@ import java.util.Optional;
  * when the library loads, {@code sodium_init} succeeds and every symbol is there; {@link #instance()} says whether
  * it is, {@link #unavailableReason()} why not. Loading never throws. No C code, no JNI.
  *
- * <p>Thread-safe and stateless: buffers, key and nonce are Java arrays passed to critical downcalls as heap
- * segments, so nothing is copied and nothing is allocated per packet once the JIT has compiled the calls.
+ * <p>Thread-safe: buffers, key and nonce are Java arrays passed to critical downcalls as heap segments, so nothing
+ * is copied; each thread keeps those segments ({@link HeapSlices}), so nothing is allocated per packet either.
  */
 public final class SodiumChaCha20Poly1305 implements RawNonceAead {
     private static final SodiumChaCha20Poly1305 INSTANCE = new SodiumChaCha20Poly1305();
     private static final int NONCE_LEN = 12;
+    private static final ThreadLocal<HeapSlices> SLICES = ThreadLocal.withInitial(HeapSlices::new);
 
     private SodiumChaCha20Poly1305() {}
 
@@ -51,13 +54,16 @@ public final class SodiumChaCha20Poly1305 implements RawNonceAead {
     @Override
     public int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst,
             int dstOff) {
-        // Slicing bounds-checks every range before libsodium touches it.
-        MemorySegment in = MemorySegment.ofArray(src).asSlice(srcOff, len);
-        MemorySegment out = MemorySegment.ofArray(dst).asSlice(dstOff, len + TAG_LEN);
+        // Every range is checked before libsodium touches it.
+        Objects.checkFromIndexSize(srcOff, len, src.length);
+        Objects.checkFromIndexSize(dstOff, len + TAG_LEN, dst.length);
+        HeapSlices slices = SLICES.get();
+        MemorySegment in = slices.at(src, srcOff);
+        MemorySegment out = slices.at(dst, dstOff);
         int r;
         try {
             r = (int) Lib.ENCRYPT.invokeExact(out, MemorySegment.NULL, in, (long) len, ad(aad), adLen(aad),
-                MemorySegment.NULL, nonceSegment(nonce), keySegment(key));
+                MemorySegment.NULL, nonceSegment(slices, nonce), keySegment(slices, key));
         } catch (Throwable t) {
             throw failure("seal", t);
         }
@@ -70,12 +76,15 @@ public final class SodiumChaCha20Poly1305 implements RawNonceAead {
             int dstOff) {
         if (len < TAG_LEN) return -1;
         int n = len - TAG_LEN;
-        MemorySegment in = MemorySegment.ofArray(src).asSlice(srcOff, len);
-        MemorySegment out = MemorySegment.ofArray(dst).asSlice(dstOff, n);
+        Objects.checkFromIndexSize(srcOff, len, src.length);
+        Objects.checkFromIndexSize(dstOff, n, dst.length);
+        HeapSlices slices = SLICES.get();
+        MemorySegment in = slices.at(src, srcOff);
+        MemorySegment out = slices.at(dst, dstOff);
         int r;
         try {
             r = (int) Lib.DECRYPT.invokeExact(out, MemorySegment.NULL, MemorySegment.NULL, in, (long) len, ad(aad),
-                adLen(aad), nonceSegment(nonce), keySegment(key));
+                adLen(aad), nonceSegment(slices, nonce), keySegment(slices, key));
         } catch (Throwable t) {
             throw failure("open", t);
         }
@@ -85,12 +94,14 @@ public final class SodiumChaCha20Poly1305 implements RawNonceAead {
         return -1;
     }
 
-    private static MemorySegment keySegment(byte[] key) {
-        return MemorySegment.ofArray(key).asSlice(0, KEY_LEN);
+    private static MemorySegment keySegment(HeapSlices slices, byte[] key) {
+        Objects.checkFromIndexSize(0, KEY_LEN, key.length);
+        return slices.at(key, 0);
     }
 
-    private static MemorySegment nonceSegment(byte[] nonce) {
-        return MemorySegment.ofArray(nonce).asSlice(0, NONCE_LEN);
+    private static MemorySegment nonceSegment(HeapSlices slices, byte[] nonce) {
+        Objects.checkFromIndexSize(0, NONCE_LEN, nonce.length);
+        return slices.at(nonce, 0);
     }
 
     private static MemorySegment ad(byte[] aad) {

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.veil.buffer.HeapSlices;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -72,6 +73,9 @@ final class Libc {
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.critical(true));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
         FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    /** Each thread's heap segments of the arrays it reads into and writes from (no allocation per call). */
+    private static final ThreadLocal<HeapSlices> SLICES = ThreadLocal.withInitial(HeapSlices::new);
 
     static int errno() {
         return (int) ERRNO.get(STATE.get(), 0L);
@@ -148,7 +152,8 @@ final class Libc {
     /** read(2) into buf[off, off+len); returns the count, or -errno. */
     static long read(int fd, byte[] buf, int off, int len) {
         try {
-            long r = (long) READ.invokeExact(STATE.get(), fd, MemorySegment.ofArray(buf).asSlice(off, len), (long) len);
+            java.util.Objects.checkFromIndexSize(off, len, buf.length);
+            long r = (long) READ.invokeExact(STATE.get(), fd, SLICES.get().at(buf, off), (long) len);
             return r < 0 ? -errno() : r;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -158,7 +163,8 @@ final class Libc {
     /** write(2) of buf[off, off+len); returns the count, or -errno. */
     static long write(int fd, byte[] buf, int off, int len) {
         try {
-            long r = (long) WRITE.invokeExact(STATE.get(), fd, MemorySegment.ofArray(buf).asSlice(off, len), (long) len);
+            java.util.Objects.checkFromIndexSize(off, len, buf.length);
+            long r = (long) WRITE.invokeExact(STATE.get(), fd, SLICES.get().at(buf, off), (long) len);
             return r < 0 ? -errno() : r;
         } catch (Throwable t) {
             throw rethrow(t);
