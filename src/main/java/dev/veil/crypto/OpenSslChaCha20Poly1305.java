@@ -49,7 +49,9 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         final MemorySegment tag = scratch.asSlice(16, TAG_LEN);
         final MemorySegment key = scratch.asSlice(32, KEY_LEN);
         final HeapSlices slices = new HeapSlices();
-        boolean cipherSet;
+        /** The context has the cipher; it has the key in {@link #key} for direction {@link #lastEncrypt}. */
+        boolean cipherEverSet, cipherSet;
+        int lastEncrypt;
 
         State() {
             MemorySegment c = ctx;
@@ -157,11 +159,27 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
     }
 
     /** Keys the thread's context for one packet; the cipher is given once, later inits reuse it. */
+    /**
+     * Keys the thread's context for one packet. When the key and the direction are those of the thread's last packet
+     * (a run of packets of one session, the common case), only the nonce is set: OpenSSL keeps the key schedule and
+     * skips its parameter handling for the key, a few percent of a daemon's CPU under load.
+     */
     private static void init(State s, byte[] key, int encrypt) throws Throwable {
-        MemorySegment.copy(key, 0, s.key, ValueLayout.JAVA_BYTE, 0, KEY_LEN);
-        MemorySegment cipher = s.cipherSet ? MemorySegment.NULL : Lib.CIPHER;
+        Objects.checkFromIndexSize(0, KEY_LEN, key.length);
+        MemorySegment k = s.slices.at(key, 0);
+        boolean sameKey = s.cipherSet && s.lastEncrypt == encrypt && MemorySegment.mismatch(s.key, 0, KEY_LEN, k, 0, KEY_LEN) < 0;
+        if (sameKey) {
+            check((int) Lib.INIT.invokeExact(s.ctx, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, s.nonce,
+                encrypt), "EVP_CipherInit_ex");
+            return;
+        }
+        s.cipherSet = false;  // until OpenSSL has taken the new key
+        MemorySegment.copy(k, 0, s.key, 0, KEY_LEN);
+        MemorySegment cipher = s.cipherEverSet ? MemorySegment.NULL : Lib.CIPHER;
         check((int) Lib.INIT.invokeExact(s.ctx, cipher, MemorySegment.NULL, s.key, s.nonce, encrypt), "EVP_CipherInit_ex");
+        s.cipherEverSet = true;
         s.cipherSet = true;
+        s.lastEncrypt = encrypt;
     }
 
     private static void addAad(State s, byte[] aad) throws Throwable {

@@ -221,6 +221,42 @@ class ChaChaPoly1305Test {
         assertArrayEquals(A5_SEALED, second);
     }
 
+    /**
+     * Runs of one key, changes of key and of direction, a failed open, and a key array rewritten in place (as a
+     * wiped key is) all give what the JDK's implementation gives: a backend that keeps per-thread cipher state must
+     * re-key whenever the key's bytes or the direction change, and never otherwise change the result.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void keysAndDirectionsInterleavedOnOneThreadMatchTheJdk(Backend b) {
+        Aead jdk = JdkChaCha20Poly1305.INSTANCE;
+        byte[] k1 = counting(1, 32), k2 = counting(2, 32), mutable = counting(1, 32);
+        byte[] p = counting(7, 300);
+        byte[][] keys = {k1, k1, k2, k1, mutable, k2, k2, mutable};
+        for (int i = 0; i < keys.length * 3; i++) {
+            byte[] key = keys[i % keys.length];
+            if (i == keys.length) mutable[0] ^= 1;  // the same array, other bytes from now on
+            long counter = i;
+            byte[] expected = new byte[p.length + Aead.TAG_LEN], sealed = new byte[p.length + Aead.TAG_LEN];
+            jdk.seal(key, counter, p, 0, p.length, null, expected, 0);
+            b.aead().seal(key, counter, p, 0, p.length, null, sealed, 0);
+            assertArrayEquals(expected, sealed, "seal " + i);
+            byte[] opened = new byte[p.length];
+            if (i % 5 == 2) {
+                sealed[3] ^= 1;
+                assertEquals(-1, b.aead().open(key, counter, sealed, 0, sealed.length, null, opened, 0), "forged " + i);
+                sealed[3] ^= 1;
+            }
+            assertEquals(p.length, b.aead().open(key, counter, sealed, 0, sealed.length, null, opened, 0), "open " + i);
+            assertArrayEquals(p, opened, "open " + i);
+            byte[] other = keys[(i + 2) % keys.length];
+            if (!Arrays.equals(other, key)) {
+                assertEquals(-1, b.aead().open(other, counter, sealed, 0, sealed.length, null, opened, 0),
+                    "another key must not open " + i);
+            }
+        }
+    }
+
     /** Offsets are honoured, and input and output may share one array when the offsets are equal. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
