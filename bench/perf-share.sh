@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Where the CPU of a whole tunnel goes, by library, for any userspace implementation (Veil's bin/veil-userspace by
+# default, or wireguard-go): a pair in two namespaces, iperf3 TCP from A to B for 3 s to get past start-up, then
+# `perf record` of both instances for 5 s of an 8-second run; prints the share of samples per shared object and the
+# top symbols. For Veil, libcrypto.so.3 is the AEAD (OpenSSL); for wireguard-go, the chacha20poly1305 symbols are.
+# usage: bench/perf-share.sh [EXECUTABLE]   (root; needs perf)
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+[ "$(id -u)" = 0 ] || { echo "perf-share.sh: needs root (namespaces, TUN)" >&2; exit 1; }
+command -v perf >/dev/null || { echo "perf-share.sh: needs perf (apt-get install linux-perf)" >&2; exit 1; }
+IMPL=${1:-$PWD/bin/veil-userspace}
+scripts/install-deps.sh
+VEIL_BUILD_ONLY=1 ./veil
+. bench/netns-lib.sh
+NA=veil-perf-a NB=veil-perf-b
+work=$(mktemp -d /tmp/veil-perf.XXXXXX)
+cleanup() { set +e; netns_remove $NA $NB; rm -f /var/run/wireguard/vpfa.sock /var/run/wireguard/vpfb.sock; rm -rf "$work"; }
+trap cleanup EXIT
+netns_pair $NA $NB vperf-a vperf-b 10.240.0.1/24 10.240.0.2/24
+ip netns exec $NA "$IMPL" vpfa >/dev/null 2>&1 || exit 1
+ip netns exec $NB "$IMPL" vpfb >/dev/null 2>&1 || exit 1
+wg_pair $NA $NB vpfa vpfb 10.240.0.1 10.240.0.2 10.241.0
+ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
+ip netns exec $NA iperf3 -c 10.241.0.2 -t 3 >/dev/null
+pids=$(for ns in $NA $NB; do for p in $(ip netns pids $ns); do
+  [ "$(cat /proc/$p/comm)" != iperf3 ] && echo "$p"; done; done | paste -sd,)
+ip netns exec $NA iperf3 -c 10.241.0.2 -t 8 >"$work/iperf.txt" &
+sleep 1
+perf record -F 999 -p "$pids" -o "$work/perf.data" -- sleep 5 >/dev/null 2>&1
+wait
+grep receiver "$work/iperf.txt"
+perf report -i "$work/perf.data" --no-children --sort dso 2>/dev/null | grep -v '^#' | grep -v '^$' | head -10
+echo "top symbols:"
+perf report -i "$work/perf.data" --no-children --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
