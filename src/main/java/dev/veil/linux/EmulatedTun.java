@@ -85,4 +85,9 @@ public final class EmulatedTun implements AutoCloseable {
         tun.close();
         kernel.close();
     }
+
+    /** Closes only the kernel's end, as if the interface went away under the TUN (for tests). */
+    void closeKernelSide() {
+        kernel.close();
+    }
 }

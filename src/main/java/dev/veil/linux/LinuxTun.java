@@ -280,6 +280,7 @@ public final class LinuxTun implements TunDevice {
                 if (e == Libc.EAGAIN || e == Libc.EINTR) break;
                 throw new IOException("TUN interface " + name + ": read: " + Libc.strerror(e));
             }
+            if (r == 0) throw endOfFile();
             if (r > buf.length) {  // without IFF_NO_PI's room, the kernel cut it and returned its full length
                 plainTooLong++;
                 continue;
@@ -288,6 +289,14 @@ public final class LinuxTun implements TunDevice {
             batch.setCount(i + 1);
         }
         return batch.count();
+    }
+
+    /**
+     * A TUN never reads 0 bytes (there are no empty packets); a socket pair's end does once the other end is closed
+     * ({@link EmulatedTun}), and reading on would spin.
+     */
+    private IOException endOfFile() {
+        return new IOException("TUN interface " + name + " is gone (end of file)");
     }
 
     /** Offload mode: segments what is left of the last super-packet, then reads and segments more. */
@@ -303,6 +312,7 @@ public final class LinuxTun implements TunDevice {
                 if (e == Libc.EAGAIN || e == Libc.EINTR) break;
                 throw new IOException("TUN interface " + name + ": read: " + Libc.strerror(e));
             }
+            if (r == 0) throw endOfFile();
             if (r > largestRead) largestRead = r;
             segmenter.load(readBuffer, 0, (int) r);  // a malformed one is dropped and counted
         }

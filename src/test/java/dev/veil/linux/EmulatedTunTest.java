@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.veil.buffer.PacketBatch;
 import dev.veil.offload.OffloadWarmUp;
 import dev.veil.offload.VirtioNetHdr;
+import java.io.IOException;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class EmulatedTunTest {
     @Test
@@ -38,5 +40,15 @@ class EmulatedTunTest {
         assertFalse(e.inject(frame, 0, frame.length));
         assertEquals(-1, e.receive(new byte[1 << 17], 1));
         assertEquals(-1, e.tun().read(new PacketBatch(4, 2048)));
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)  // the bug it guards against spins for ever
+    void whenTheKernelSideGoesAwayAReadFailsInsteadOfSpinning() throws Exception {
+        try (EmulatedTun e = EmulatedTun.open("emu2", 1420)) {
+            e.closeKernelSide();
+            IOException failure = assertThrows(IOException.class, () -> e.tun().read(new PacketBatch(4, 2048)));
+            assertTrue(failure.getMessage().contains("emu2"), failure.getMessage());
+        }
     }
 }
