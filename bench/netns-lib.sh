@@ -34,3 +34,29 @@ wg_pair() {
   ip -n "$1" link set "$3" mtu 1420 up; ip -n "$2" link set "$4" mtu 1420 up
   ip netns exec "$1" ping -c 3 -W 2 "$7.2" >/dev/null
 }
+
+# tunnel_pair NS_A NS_B IF_A IF_B EXECUTABLE UNDER_PREFIX INNER_PREFIX: netns_pair with UNDER_PREFIX.1/24 and .2/24
+# on a veth pair named vIF_A/vIF_B, an instance of EXECUTABLE in each namespace (wireguard-go's contract:
+# `EXECUTABLE IF` creates the interface and returns), and wg_pair between them. Fails, saying so, when an instance
+# does not start. tunnel_remove NS_A NS_B IF_A IF_B undoes it.
+tunnel_pair() {
+  netns_pair "$1" "$2" "v$3" "v$4" "$6.1/24" "$6.2/24"
+  if ! ip netns exec "$1" "$5" "$3" >/dev/null 2>&1 || ! ip netns exec "$2" "$5" "$4" >/dev/null 2>&1; then
+    echo "$(basename "$0"): $5 did not start" >&2
+    return 1
+  fi
+  wg_pair "$1" "$2" "$3" "$4" "$6.1" "$6.2" "$7"
+}
+
+tunnel_remove() {
+  netns_remove "$1" "$2"
+  rm -f "/var/run/wireguard/$3.sock" "/var/run/wireguard/$4.sock"
+}
+
+# impl_pids NS...: the processes in the namespaces other than iperf3 and ping (the implementation under test).
+impl_pids() {
+  local ns p
+  for ns in "$@"; do for p in $(ip netns pids "$ns"); do
+    case "$(cat /proc/$p/comm 2>/dev/null)" in iperf3|ping|"") ;; *) echo "$p";; esac
+  done; done
+}

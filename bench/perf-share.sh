@@ -14,16 +14,12 @@ VEIL_BUILD_ONLY=1 ./veil
 . bench/netns-lib.sh
 NA=veil-perf-a NB=veil-perf-b
 work=$(mktemp -d /tmp/veil-perf.XXXXXX)
-cleanup() { set +e; netns_remove $NA $NB; rm -f /var/run/wireguard/vpfa.sock /var/run/wireguard/vpfb.sock; rm -rf "$work"; }
+cleanup() { set +e; tunnel_remove $NA $NB vpfa vpfb; rm -rf "$work"; }
 trap cleanup EXIT
-netns_pair $NA $NB vperf-a vperf-b 10.240.0.1/24 10.240.0.2/24
-ip netns exec $NA "$IMPL" vpfa >/dev/null 2>&1 || exit 1
-ip netns exec $NB "$IMPL" vpfb >/dev/null 2>&1 || exit 1
-wg_pair $NA $NB vpfa vpfb 10.240.0.1 10.240.0.2 10.241.0
+tunnel_pair $NA $NB vpfa vpfb "$IMPL" 10.240.0 10.241.0 || exit 1
 ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
 ip netns exec $NA iperf3 -c 10.241.0.2 -t 3 >/dev/null
-pids=$(for ns in $NA $NB; do for p in $(ip netns pids $ns); do
-  [ "$(cat /proc/$p/comm)" != iperf3 ] && echo "$p"; done; done | paste -sd,)
+pids=$(impl_pids $NA $NB | paste -sd,)
 ip netns exec $NA iperf3 -c 10.241.0.2 -t 8 >"$work/iperf.txt" &
 sleep 1
 perf record -F 999 -p "$pids" -o "$work/perf.data" -- sleep 5 >/dev/null 2>&1

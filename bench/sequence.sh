@@ -18,15 +18,10 @@ VEIL_BUILD_ONLY=1 ./veil
 . bench/netns-lib.sh
 NA=veil-seq-a NB=veil-seq-b
 work=$(mktemp -d /tmp/veil-sequence.XXXXXX)
-cleanup() { set +e; netns_remove $NA $NB; rm -f /var/run/wireguard/vsqa.sock /var/run/wireguard/vsqb.sock; rm -rf "$work"; }
+cleanup() { set +e; tunnel_remove $NA $NB vsqa vsqb; rm -rf "$work"; }
 trap cleanup EXIT
-netns_pair $NA $NB vseq-a vseq-b 10.236.0.1/24 10.236.0.2/24
-ip netns exec $NA "$IMPL" vsqa >/dev/null 2>&1 || { echo "sequence.sh: $IMPL did not start" >&2; exit 1; }
-ip netns exec $NB "$IMPL" vsqb >/dev/null 2>&1 || { echo "sequence.sh: $IMPL did not start" >&2; exit 1; }
-wg_pair $NA $NB vsqa vsqb 10.236.0.1 10.236.0.2 10.237.0
-pids() { local ns p; for ns in $NA $NB; do for p in $(ip netns pids $ns); do
-  case "$(cat /proc/$p/comm 2>/dev/null)" in iperf3|ping|"") ;; *) echo "$p";; esac; done; done; }
-ticks() { local s=0 p; for p in $(pids); do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $s; }
+tunnel_pair $NA $NB vsqa vsqb "$IMPL" 10.236.0 10.237.0 || exit 1
+ticks() { local s=0 p; for p in $(impl_pids $NA $NB); do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $s; }
 ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
 for step in "$@"; do
   case $step in

@@ -13,18 +13,10 @@ scripts/install-deps.sh
 VEIL_BUILD_ONLY=1 ./veil
 NA=veil-thr-a NB=veil-thr-b
 work=$(mktemp -d /tmp/veil-threads.XXXXXX)
-cleanup() {
-  set +e
-  netns_remove $NA $NB
-  rm -f /var/run/wireguard/vta.sock /var/run/wireguard/vtb.sock
-  rm -rf "$work"
-}
-trap cleanup EXIT
 . bench/netns-lib.sh
-netns_pair $NA $NB vthr-a vthr-b 10.234.0.1/24 10.234.0.2/24
-ip netns exec $NA "$IMPL" vta >/dev/null 2>&1
-ip netns exec $NB "$IMPL" vtb >/dev/null 2>&1
-wg_pair $NA $NB vta vtb 10.234.0.1 10.234.0.2 10.235.0
+cleanup() { set +e; tunnel_remove $NA $NB vta vtb; rm -rf "$work"; }
+trap cleanup EXIT
+tunnel_pair $NA $NB vta vtb "$IMPL" 10.234.0 10.235.0 || exit 1
 ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.5
 ip netns exec $NA iperf3 -c 10.235.0.2 -t 3 >/dev/null   # past the warm-up
 snapshot() {  # namespace, thread name, utime, stime, voluntary and involuntary switches, tid
