@@ -4,6 +4,7 @@ import dev.veil.conn.MemoryNetwork;
 import dev.veil.conn.TransportFactory;
 import dev.veil.core.Endpoint;
 import dev.veil.core.NodeEvents;
+import dev.veil.core.Result;
 import dev.veil.crypto.Aead;
 import dev.veil.crypto.X25519;
 import dev.veil.device.Device;
@@ -142,14 +143,18 @@ final class WarmUp {
                     if (!aDone && isPing(buf, aTun.receive(buf, 1))) aDone = true;
                     if (!bDone && isPing(buf, bTun.receive(buf, 1))) bDone = true;
                 }
-                if (r == 0 && !aDone && !bDone) return new TunRun(-1, 0, 0);
+                if (r == 0 && !aDone && !bDone) return new TunRun(-1, 0, 0, 0);
                 pings += (aDone ? 1 : 0) + (bDone ? 1 : 0);
             }
             LinuxTun.OffloadCounters ac = aTun.tun().offloadCounters(), bc = bTun.tun().offloadCounters();
+            long[] unrouted = new long[1];
+            for (Device d : new Device[] {a, b}) {
+                d.inspect(n -> unrouted[0] += n.drops().getOrDefault(Result.Dropped.NO_ROUTE, 0L));
+            }
             return new TunRun(pings, ac.superPacketsRead() + bc.superPacketsRead(),
-                ac.superPacketsWritten() + bc.superPacketsWritten());
+                ac.superPacketsWritten() + bc.superPacketsWritten(), unrouted[0]);
         } catch (IOException e) {
-            return new TunRun(-1, 0, 0);
+            return new TunRun(-1, 0, 0, 0);
         } finally {
             java.util.Arrays.fill(aKey, (byte) 0);
             java.util.Arrays.fill(bKey, (byte) 0);
@@ -157,19 +162,14 @@ final class WarmUp {
     }
 
     /**
-     * What one side's kernel hands its TUN in a round: its flow's two super-packets (forward from 10.0.0.1, or back
-     * with {@code reverse}), the ACK of the other flow, and the ping, each behind its vnet header.
+     * What one side's kernel hands its TUN in a round: a round of its bulk flow (from 10.0.0.1, or back with
+     * {@code reverse}), its ACK of the other side's round, and the ping, each behind its vnet header.
      */
     private static byte[][] tunFrames(boolean v6, boolean reverse, byte[] ping) {
-        int second = 1 + OffloadWarmUp.FULL * OffloadWarmUp.GSO_SIZE;
+        byte[][] bulk = OffloadWarmUp.bulkRound(v6, reverse);
         byte[] framedPing = new byte[VirtioNetHdr.LENGTH + ping.length];
         System.arraycopy(ping, 0, framedPing, VirtioNetHdr.LENGTH, ping.length);
-        return new byte[][] {
-            OffloadWarmUp.superPacket(v6, reverse, 1, OffloadWarmUp.FULL * OffloadWarmUp.GSO_SIZE, false),
-            OffloadWarmUp.superPacket(v6, reverse, second,
-                OffloadWarmUp.REST * OffloadWarmUp.GSO_SIZE + OffloadWarmUp.SHORT_LAST, true),
-            OffloadWarmUp.ack(v6, !reverse, second + OffloadWarmUp.REST * OffloadWarmUp.GSO_SIZE + OffloadWarmUp.SHORT_LAST),
-            framedPing};
+        return new byte[][] {bulk[0], bulk[1], OffloadWarmUp.ackOfBulkRound(v6, !reverse), framedPing};
     }
 
     /** Whether the frame of length n in buf is an IPv4 ICMP packet (the round's last), behind its vnet header. */
@@ -187,8 +187,11 @@ final class WarmUp {
         OffloadWarmUp.run(OFFLOAD_ROUNDS, Device.DEFAULT_MAX_PACKET);
     }
 
-    /** What {@link #runThroughTun} did: pings through (-1: it could not run), super-packets the TUNs read and wrote. */
-    record TunRun(int pings, long superPacketsRead, long superPacketsWritten) {}
+    /**
+     * What {@link #runThroughTun} did: pings through (-1: it could not run), super-packets the TUNs read and wrote,
+     * and packets the devices dropped for want of a route (none, when every frame was addressed right).
+     */
+    record TunRun(int pings, long superPacketsRead, long superPacketsWritten, long unrouted) {}
 
     /**
      * Starts the warm-up on a daemon thread named {@code veil-warmup} at the lowest CPU priority, unless

@@ -16,9 +16,11 @@ public final class OffloadWarmUp {
     /** gso_size for an MTU of 1420 with TCP timestamps, as in a tunnel. */
     public static final int GSO_SIZE = 1368;
     /** The most segments of that size a 64 KB super-packet holds, and what is left of a 64-packet batch. */
-    public static final int FULL = 47, REST = 16, BATCH = FULL + REST + 1;
+    private static final int FULL = 47, REST = 16, BATCH = FULL + REST + 1;
     /** The shorter last segment of the second super-packet, which ends with PSH, as a write's end does. */
-    public static final int SHORT_LAST = 700;
+    private static final int SHORT_LAST = 700;
+    /** The TCP payload of one round of {@link #bulkRound}. */
+    private static final int ROUND_PAYLOAD = (FULL + REST) * GSO_SIZE + SHORT_LAST;
     private static final int TCP_WITH_TIMESTAMPS = TCP_HEADER + 12;
 
     /**
@@ -32,7 +34,7 @@ public final class OffloadWarmUp {
         Coalescer coalescer = new Coalescer();
         PacketBatch batch = new PacketBatch(BATCH, bufferSize);
         byte[] out = new byte[Coalescer.MAX_OUTPUT];
-        byte[][][] flows = {superPackets(false), superPackets(true)};
+        byte[][][] flows = {bulkRound(false, false), bulkRound(true, false)};
         long bytes = 0;
         for (int r = 0; r < rounds; r++) {
             for (byte[][] flow : flows) {
@@ -50,15 +52,24 @@ public final class OffloadWarmUp {
     /** The length of the IP packets of one round's two super-packets (IPv4 or IPv6), for tests. */
     static int ipLength(boolean v6) {
         int n = 0;
-        for (byte[] p : superPackets(v6)) n += p.length - VirtioNetHdr.LENGTH;
+        for (byte[] p : bulkRound(v6, false)) n += p.length - VirtioNetHdr.LENGTH;
         return n;
     }
 
-    /** The two consecutive super-packets of one round. */
-    private static byte[][] superPackets(boolean v6) {
+    /**
+     * One round of a bulk transfer as a TSO sender's kernel hands it to a TUN: two consecutive super-packets, 47 full
+     * segments, then 16 and a shorter last one with PSH (what fills a batch of 64). From 10.0.0.1 (fd00::1), or back
+     * with {@code reverse}, as in {@link #superPacket}.
+     */
+    public static byte[][] bulkRound(boolean v6, boolean reverse) {
         return new byte[][] {
-            superPacket(v6, false, 1, FULL * GSO_SIZE, false),
-            superPacket(v6, false, 1 + FULL * GSO_SIZE, REST * GSO_SIZE + SHORT_LAST, true)};
+            superPacket(v6, reverse, 1, FULL * GSO_SIZE, false),
+            superPacket(v6, reverse, 1 + FULL * GSO_SIZE, REST * GSO_SIZE + SHORT_LAST, true)};
+    }
+
+    /** The pure ACK, from the receiving end, of all that {@code bulkRound(v6, reverse)} carried. */
+    public static byte[] ackOfBulkRound(boolean v6, boolean reverse) {
+        return ack(v6, !reverse, 1 + ROUND_PAYLOAD);
     }
 
     /**
@@ -71,8 +82,9 @@ public final class OffloadWarmUp {
     }
 
     /**
-     * A pure ACK of the flow of {@link #superPacket} as the kernel writes it to a TUN: a vnet header asking for the
-     * checksum (no segmentation), IP, TCP with timestamps, no payload. {@code reverse} as there.
+     * A pure ACK as the kernel writes it to a TUN: a vnet header asking for the checksum (no segmentation), IP, TCP
+     * with timestamps, no payload; it travels from 10.0.0.1 port 40000 (acknowledging the flow of
+     * {@code superPacket(v6, true, ...)}), or back with {@code reverse}.
      */
     public static byte[] ack(boolean v6, boolean reverse, int ack) {
         return tcp(v6, reverse, 1, ack, 0, false);
