@@ -3,6 +3,7 @@ package dev.veil.crypto;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.veil.buffer.HeapSlices;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -11,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteOrder;
-import dev.veil.buffer.HeapSlices;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,8 +21,9 @@ import java.util.Optional;
  * API: the EVP ChaCha20-Poly1305 cipher, no C code, no JNI. Present only when the library and every symbol load;
  * {@link #instance()} says whether it is, {@link #unavailableReason()} why not. Loading never throws.
  *
- * <p>Thread-safe: each thread owns one {@code EVP_CIPHER_CTX}, made on its first call and re-keyed per packet; a
- * {@link Cleaner} frees it when the thread's state is collected. Packets are Java arrays passed to critical
+ * <p>Thread-safe: each thread owns one {@code EVP_CIPHER_CTX}, made on its first call, given a new nonce per packet
+ * and a new key when the packet's key or direction differs from the last one; a {@link Cleaner} frees it (and wipes
+ * the thread's copy of the last key) when the thread's state is collected. Packets are Java arrays passed to critical
  * downcalls as heap segments, so nothing is copied; each thread keeps those segments ({@link HeapSlices}), so nothing
  * is allocated per packet either. Each thread also owns native scratch for the key, the nonce, the tag and OpenSSL's
  * output length (the key and tag are copied there and back: 48 bytes).
@@ -43,7 +44,10 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
      */
     private static final class State {
         final MemorySegment ctx = Lib.newContext();
-        /** Owns the scratch memory: freed by the GC with this state, so never while the state is in use. */
+        /**
+         * Owns the scratch memory: freed by the GC after this state, so never while the state is in use (the
+         * cleaner holds it until it has wiped the key).
+         */
         private final MemorySegment owner = Arena.ofAuto().allocate(64, 8);
         /**
          * The same memory seen in the global scope: an automatic arena's segments are shared, and every downcall
@@ -56,13 +60,18 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         final MemorySegment tag = scratch.asSlice(16, TAG_LEN);
         final MemorySegment key = scratch.asSlice(32, KEY_LEN);
         final HeapSlices slices = new HeapSlices();
-        /** The context has the cipher; it has the key in {@link #key} for direction {@link #lastEncrypt}. */
-        boolean cipherEverSet, cipherSet;
+        /** The context has been given the cipher. */
+        boolean cipherSet;
+        /** The context holds the key in {@link #key}, for direction {@link #lastEncrypt}. */
+        boolean keySet;
         int lastEncrypt;
 
         State() {
-            MemorySegment c = ctx;
-            CLEANER.register(this, () -> Lib.freeContext(c));
+            MemorySegment c = ctx, scratchOwner = owner;
+            CLEANER.register(this, () -> {
+                scratchOwner.fill((byte) 0);  // the last key
+                Lib.freeContext(c);
+            });
         }
     }
 
@@ -165,7 +174,6 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         return -1;
     }
 
-    /** Keys the thread's context for one packet; the cipher is given once, later inits reuse it. */
     /**
      * Keys the thread's context for one packet. When the key and the direction are those of the thread's last packet
      * (a run of packets of one session, the common case), only the nonce is set: OpenSSL keeps the key schedule and
@@ -174,18 +182,18 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
     private static void init(State s, byte[] key, int encrypt) throws Throwable {
         Objects.checkFromIndexSize(0, KEY_LEN, key.length);
         MemorySegment k = s.slices.at(key, 0);
-        boolean sameKey = s.cipherSet && s.lastEncrypt == encrypt && MemorySegment.mismatch(s.key, 0, KEY_LEN, k, 0, KEY_LEN) < 0;
+        boolean sameKey = s.keySet && s.lastEncrypt == encrypt && MemorySegment.mismatch(s.key, 0, KEY_LEN, k, 0, KEY_LEN) < 0;
         if (sameKey) {
             check((int) Lib.INIT.invokeExact(s.ctx, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, s.nonce,
                 encrypt), "EVP_CipherInit_ex");
             return;
         }
-        s.cipherSet = false;  // until OpenSSL has taken the new key
+        s.keySet = false;  // until OpenSSL has taken the new key
         MemorySegment.copy(k, 0, s.key, 0, KEY_LEN);
-        MemorySegment cipher = s.cipherEverSet ? MemorySegment.NULL : Lib.CIPHER;
+        MemorySegment cipher = s.cipherSet ? MemorySegment.NULL : Lib.CIPHER;
         check((int) Lib.INIT.invokeExact(s.ctx, cipher, MemorySegment.NULL, s.key, s.nonce, encrypt), "EVP_CipherInit_ex");
-        s.cipherEverSet = true;
         s.cipherSet = true;
+        s.keySet = true;
         s.lastEncrypt = encrypt;
     }
 
