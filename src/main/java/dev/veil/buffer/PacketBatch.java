@@ -1,14 +1,17 @@
 package dev.veil.buffer;
 
 import dev.veil.core.Endpoint;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A reusable batch of packets or datagrams: fixed-size buffers, each with a length and, for datagrams, the remote
  * endpoint. The owner allocates it once and reuses it for every read and write, so steady-state I/O does not
- * allocate. Not thread-safe: one thread uses a batch at a time.
+ * allocate. Each buffer comes with its heap segment, made once, for copies to and from native memory (copying with
+ * an array argument instead looks up the array's length through a native call each time). Not thread-safe: one thread uses a batch at a time.
  */
 public final class PacketBatch {
     private final byte[][] buffers;
+    private final MemorySegment[] segments;
     private final int[] lengths;
     private final Endpoint[] endpoints;
     private int count;
@@ -16,6 +19,8 @@ public final class PacketBatch {
     /** A batch of {@code capacity} buffers of {@code bufferSize} bytes each. */
     public PacketBatch(int capacity, int bufferSize) {
         buffers = new byte[capacity][bufferSize];
+        segments = new MemorySegment[capacity];
+        for (int i = 0; i < capacity; i++) segments[i] = MemorySegment.ofArray(buffers[i]);
         lengths = new int[capacity];
         endpoints = new Endpoint[capacity];
     }
@@ -30,6 +35,9 @@ public final class PacketBatch {
     public boolean isFull() { return count == buffers.length; }
 
     public byte[] buffer(int i) { return buffers[i]; }
+
+    /** The heap segment of {@link #buffer buffer(i)}, all of it. */
+    public MemorySegment segment(int i) { return segments[i]; }
 
     public int length(int i) { return lengths[i]; }
 
@@ -53,11 +61,14 @@ public final class PacketBatch {
         return true;
     }
 
-    /** Exchanges entries i and j (buffer, length and endpoint), so a batch can be compacted without copying. */
+    /** Exchanges entries i and j (buffer and its segment, length and endpoint), so a batch can be compacted without copying. */
     public void swap(int i, int j) {
         byte[] b = buffers[i];
         buffers[i] = buffers[j];
         buffers[j] = b;
+        MemorySegment m = segments[i];
+        segments[i] = segments[j];
+        segments[j] = m;
         int l = lengths[i];
         lengths[i] = lengths[j];
         lengths[j] = l;

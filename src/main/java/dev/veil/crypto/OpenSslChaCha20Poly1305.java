@@ -145,7 +145,7 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         } catch (Throwable t) {
             throw failure("seal", t);
         }
-        MemorySegment.copy(s.tag, ValueLayout.JAVA_BYTE, 0, dst, dstOff + len, TAG_LEN);
+        MemorySegment.copy(s.tag, 0, out, len, TAG_LEN);  // segment to segment: no native call for the array's length
         return len + TAG_LEN;
     }
 
@@ -157,7 +157,7 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         Objects.checkFromIndexSize(dstOff, n, dst.length);
         MemorySegment in = s.slices.at(src, srcOff);
         MemorySegment out = s.slices.at(dst, dstOff);
-        MemorySegment.copy(src, srcOff + n, s.tag, ValueLayout.JAVA_BYTE, 0, TAG_LEN);
+        MemorySegment.copy(in, n, s.tag, 0, TAG_LEN);
         int authentic;
         try {
             init(s, key, 0);

@@ -1,6 +1,5 @@
 package dev.veil.linux;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -131,9 +130,8 @@ final class UdpReceiver {
         while (offset < len && !batch.isFull()) {
             int n = Math.min(segment, len - offset);
             int i = batch.count();
-            byte[] buf = batch.buffer(i);
-            if (n <= buf.length) {
-                MemorySegment.copy(data, JAVA_BYTE, base + offset, buf, 0, n);
+            if (n <= batch.bufferSize()) {
+                MemorySegment.copy(data, base + offset, batch.segment(i), 0, n);
                 batch.set(i, n, from);
                 batch.setCount(i + 1);
                 datagrams++;

@@ -1,6 +1,5 @@
 package dev.veil.linux;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -103,7 +102,7 @@ final class UdpSender {
             int m = n - 1;
             if (open && len > 0 && len <= segmentSize[m] && segments[m] < MAX_SEGMENTS && total + len <= MAX_PAYLOAD
                     && used + len <= AREA_BYTES && (e == to || e.equals(to))) {
-                MemorySegment.copy(batch.buffer(i), 0, data, JAVA_BYTE, used, len);
+                MemorySegment.copy(batch.segment(i), 0, data, used, len);
                 used += len;
                 total += len;
                 segments[m]++;
@@ -122,7 +121,7 @@ final class UdpSender {
                 open = false;
                 continue;
             }
-            MemorySegment.copy(batch.buffer(i), 0, data, JAVA_BYTE, used, len);
+            MemorySegment.copy(batch.segment(i), 0, data, used, len);
             long h = n * Mmsg.SIZE;
             iovs.set(JAVA_LONG, n * Mmsg.IOVEC, data.address() + used);
             iovs.set(JAVA_LONG, n * Mmsg.IOVEC + 8, len);

@@ -1,0 +1,54 @@
+package dev.veil.buffer;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.veil.core.Endpoint;
+import java.net.InetAddress;
+import org.junit.jupiter.api.Test;
+
+/** Entries keep their buffer, segment, length and endpoint together through adds, swaps and clears. */
+class PacketBatchTest {
+    @Test
+    void eachSegmentIsItsBufferAndFollowsItThroughSwaps() {
+        PacketBatch b = new PacketBatch(3, 16);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(16, b.segment(i).byteSize());
+            b.segment(i).set(JAVA_BYTE, 5, (byte) (i + 1));
+            assertEquals(i + 1, b.buffer(i)[5]);
+        }
+        byte[] first = b.buffer(0), last = b.buffer(2);
+        b.swap(0, 2);
+        assertSame(last, b.buffer(0));
+        assertSame(first, b.buffer(2));
+        assertEquals(3, b.segment(0).get(JAVA_BYTE, 5));
+        assertEquals(1, b.segment(2).get(JAVA_BYTE, 5));
+        b.buffer(0)[7] = 42;
+        assertEquals(42, b.segment(0).get(JAVA_BYTE, 7));
+    }
+
+    @Test
+    void addCopiesLengthsAndEndpointsAndRefusesWhatDoesNotFit() throws Exception {
+        PacketBatch b = new PacketBatch(2, 4);
+        Endpoint e = new Endpoint(InetAddress.getByName("192.0.2.1").getAddress(), 51820);
+        byte[] data = {9, 1, 2, 3, 4, 5};
+        assertFalse(b.add(data, 0, 5, e), "5 bytes went into a 4-byte buffer");
+        assertTrue(b.add(data, 1, 3, e));
+        assertTrue(b.add(data, 2, 4, null));
+        assertFalse(b.add(data, 0, 1, e), "a full batch took another entry");
+        assertTrue(b.isFull());
+        assertEquals(3, b.length(0));
+        assertEquals(e, b.endpoint(0));
+        assertEquals(2, b.segment(1).get(JAVA_BYTE, 0));
+        b.swap(0, 1);
+        assertEquals(4, b.length(0));
+        assertEquals(e, b.endpoint(1));
+        b.clear();
+        assertEquals(0, b.count());
+        assertEquals(null, b.endpoint(0));
+        assertEquals(null, b.endpoint(1));
+    }
+}
