@@ -286,7 +286,7 @@ public final class Peer {
     }
 
     private long jitter() {
-        return node.random().nextLong(REKEY_TIMEOUT_JITTER);
+        return node.jitter(REKEY_TIMEOUT_JITTER);
     }
 
     // ---- receiving ----------------------------------------------------------------------------------------------

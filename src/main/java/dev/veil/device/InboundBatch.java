@@ -46,6 +46,7 @@ final class InboundBatch extends Pipeline.Job {
     boolean prepareLocked(Node node, Actions control, HandshakeQueue handshakes) {
         PacketBatch b = datagrams;
         int prepared = 0;
+        long now = node.clock().nanoTime();
         for (int i = 0; i < b.count(); i++) {
             InboundElement e = elements[i];
             e.clear();
@@ -55,7 +56,7 @@ final class InboundBatch extends Pipeline.Job {
             if (type == Protocol.MESSAGE_INITIATION || type == Protocol.MESSAGE_RESPONSE) {
                 handshakes.offer(buf, len, b.endpoint(i));
             } else if (type == Protocol.MESSAGE_TRANSPORT) {
-                if (node.prepareReceive(buf, 0, len, e)) prepared++;
+                if (node.prepareReceive(buf, 0, len, now, e)) prepared++;
             } else {
                 node.receive(buf, 0, len, b.endpoint(i), control);
             }
@@ -80,10 +81,11 @@ final class InboundBatch extends Pipeline.Job {
     void completeLocked(Node node, Actions control) {
         PacketBatch b = datagrams;
         int kept = 0;
+        long now = node.clock().nanoTime();
         for (int i = 0; i < b.count(); i++) {
             InboundElement e = elements[i];
             if (!e.isOpened()) continue;
-            if (node.completeReceive(e, b.buffer(i), 0, b.endpoint(i), control) != Result.Ok.DATA) continue;
+            if (node.completeReceive(e, b.buffer(i), 0, b.endpoint(i), now, control) != Result.Ok.DATA) continue;
             b.set(i, e.innerLength(), null);
             if (kept != i) b.swap(kept, i);
             kept++;

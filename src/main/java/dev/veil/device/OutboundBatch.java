@@ -50,11 +50,12 @@ final class OutboundBatch extends Pipeline.Job {
     boolean prepareLocked(Node node, Actions control) {
         PacketBatch b = packets;
         ready = 0;
+        long now = node.clock().nanoTime();
         for (int i = 0; i < b.count(); i++) {
             OutboundElement e = elements[i];
             int len = b.length(i);
             if (len + HEADROOM <= b.buffer(i).length) {
-                node.prepareSend(b.buffer(i), 0, len, e, control);
+                node.prepareSend(b.buffer(i), 0, len, now, e, control);
                 if (e.isReady()) ready++;
             } else {
                 e.clear();
