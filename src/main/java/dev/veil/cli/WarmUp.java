@@ -11,6 +11,7 @@ import dev.veil.device.Device;
 import dev.veil.device.SystemClock;
 import dev.veil.linux.EmulatedTun;
 import dev.veil.linux.LinuxTun;
+import dev.veil.linux.NativeHeap;
 import dev.veil.linux.ThreadPriority;
 import dev.veil.linux.UdpTransport;
 import dev.veil.offload.OffloadWarmUp;
@@ -195,8 +196,10 @@ final class WarmUp {
 
     /**
      * Starts the warm-up on a daemon thread named {@code veil-warmup} at the lowest CPU priority, unless
-     * {@code -Dveil.warmup=false}. Afterwards
-     * a full collection returns the two devices' buffers, so the heap (and the resident memory) shrinks back.
+     * {@code -Dveil.warmup=false}. Afterwards a full collection frees the two devices' buffers (now, rather than in
+     * the middle of traffic later; the heap shrinks back if the warm-up grew it), and the C heap's free pages, which
+     * the JIT's compilations left behind, go back to the kernel at once instead of at the JVM's next periodic trim
+     * (about 14 MB less for the two instances of a tunnel, measured a few seconds after start).
      */
     static void startInBackground(Aead aead) {
         if (Boolean.parseBoolean(System.getProperty("veil.warmup", "true"))) {
@@ -206,6 +209,7 @@ final class WarmUp {
                 ThreadPriority.lowerCurrentThread();
                 runInForeground(aead);
                 System.gc();
+                NativeHeap.trim();
             });
         }
     }
