@@ -25,7 +25,7 @@ ticks() { local s=0 p; for p in $(impl_pids $NA $NB); do s=$((s + $(awk '{print 
 ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
 for step in "$@"; do
   case $step in
-    ping) ip netns exec $NA ping -q -c 200 -i 0.005 10.237.0.2 | awk -F/ '/rtt/{print "ping: average", $5, "ms"}' ;;
+    ping) ip netns exec $NA ping -q -c 200 -i 0.005 10.237.0.2 | awk -F/ '/rtt/{sub(/.*= /, "", $4); print "ping: average", $5, "ms (min", $4, "max", $6 ")"}' ;;
     sleep*) sleep "${step#sleep}" ;;
     fwd|rev)
       flag=""; [ $step = rev ] && flag=-R
