@@ -2,6 +2,7 @@ package dev.veil.crypto;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.veil.buffer.HeapSlices;
 import java.lang.foreign.Arena;
@@ -18,47 +19,59 @@ import java.util.Optional;
 
 /**
  * {@link Aead} backed by OpenSSL's libcrypto ({@code libcrypto.so.3}, else {@code libcrypto.so}) through the FFM
- * API: the EVP ChaCha20-Poly1305 cipher, no C code, no JNI. Present only when the library and every symbol load;
+ * API: the ChaCha20-Poly1305 cipher, no C code, no JNI. Present only when the library and every symbol load;
  * {@link #instance()} says whether it is, {@link #unavailableReason()} why not. Loading never throws.
+ *
+ * <p>With OpenSSL 3 the cipher's provider functions (the default provider's dispatch table, from
+ * {@code OSSL_PROVIDER_query_operation}) are called directly: the EVP layer around them asks the provider for the
+ * nonce length on every init and turns the tag calls into parameter lists, about 4% of the time per packet
+ * (AeadBenchmark, {@code openssl} against {@code openssl-evp}). With OpenSSL 1.1, or when the table cannot be read,
+ * the EVP API is used ({@link #evpInstance()} forces it, for tests and benchmarks).
  *
  * <p>Thread-safe: each thread owns one {@code EVP_CIPHER_CTX}, made on its first call, given a new nonce per packet
  * and a new key when the packet's key or direction differs from the last one; a {@link Cleaner} frees it (and wipes
  * the thread's copy of the last key) when the thread's state is collected. Packets are Java arrays passed to critical
  * downcalls as heap segments, so nothing is copied; each thread keeps those segments ({@link HeapSlices}), so nothing
- * is allocated per packet either. Each thread also owns native scratch for the key, the nonce, the tag and OpenSSL's
- * output length (the key and tag are copied there and back: 48 bytes).
+ * is allocated per packet either. Each thread also owns native scratch for the key, the nonce, the tag, OpenSSL's
+ * output length and the tag's parameter list (the key and tag are copied there and back: 48 bytes).
  */
 public final class OpenSslChaCha20Poly1305 implements Aead {
-    private static final OpenSslChaCha20Poly1305 INSTANCE = new OpenSslChaCha20Poly1305();
+    private static final OpenSslChaCha20Poly1305 INSTANCE =
+        new OpenSslChaCha20Poly1305(Lib.PROVIDER != null ? Lib.PROVIDER : Lib.EVP);
+    private static final OpenSslChaCha20Poly1305 EVP_INSTANCE = new OpenSslChaCha20Poly1305(Lib.EVP);
 
-    private static final int EVP_CTRL_AEAD_GET_TAG = 0x10, EVP_CTRL_AEAD_SET_TAG = 0x11;
     private static final ValueLayout.OfLong NONCE_COUNTER =
         ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int OUT_LEN_AT = 12;
     private static final Cleaner CLEANER = Cleaner.create();
-    private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
+    /** The scratch's size: nonce, tag, key, output length, then the tag's parameter list (two OSSL_PARAMs). */
+    private static final int SCRATCH = 160;
+
+    private final Glue glue;
+    private final ThreadLocal<State> state;
 
     /**
-     * One thread's cipher context, the segments of the arrays it saw, and native scratch: nonce at [0, 12), output
-     * length at [12, 16), tag at [16, 32), key at [32, 64).
+     * One thread's cipher context, the segments of the arrays it saw, and native scratch: nonce at [0, 12), tag at
+     * [16, 32), key at [32, 64), output length at [64, 72), the tag's OSSL_PARAM list at [80, 160).
      */
     private static final class State {
-        final MemorySegment ctx = Lib.newContext();
+        final Glue glue;
+        final MemorySegment ctx;
         /**
          * Owns the scratch memory: freed by the GC after this state, so never while the state is in use (the
          * cleaner holds it until it has wiped the key).
          */
-        private final MemorySegment owner = Arena.ofAuto().allocate(64, 8);
+        private final MemorySegment owner = Arena.ofAuto().allocate(SCRATCH, 8);
         /**
          * The same memory seen in the global scope: an automatic arena's segments are shared, and every downcall
          * that takes one atomically acquires and releases their session (about 5% of a daemon's samples in JFR);
          * this view is used only through this state, which keeps {@link #owner} reachable.
          */
-        final MemorySegment scratch = MemorySegment.ofAddress(owner.address()).reinterpret(64);
+        final MemorySegment scratch = MemorySegment.ofAddress(owner.address()).reinterpret(SCRATCH);
         final MemorySegment nonce = scratch.asSlice(0, 12);
-        final MemorySegment outLen = scratch.asSlice(OUT_LEN_AT, 4);
         final MemorySegment tag = scratch.asSlice(16, TAG_LEN);
         final MemorySegment key = scratch.asSlice(32, KEY_LEN);
+        final MemorySegment outLen = scratch.asSlice(64, 8);
+        final MemorySegment tagParams = scratch.asSlice(80, 80);
         final HeapSlices slices = new HeapSlices();
         /** The context has been given the cipher. */
         boolean cipherSet;
@@ -66,16 +79,22 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         boolean keySet;
         int lastEncrypt;
 
-        State() {
+        State(Glue glue) {
+            this.glue = glue;
+            this.ctx = glue.newContext();
+            ProviderGlue.tagParams(tagParams, tag);
             MemorySegment c = ctx, scratchOwner = owner;
             CLEANER.register(this, () -> {
                 scratchOwner.fill((byte) 0);  // the last key
-                Lib.freeContext(c);
+                glue.freeContext(c);
             });
         }
     }
 
-    private OpenSslChaCha20Poly1305() {}
+    private OpenSslChaCha20Poly1305(Glue glue) {
+        this.glue = glue;
+        this.state = ThreadLocal.withInitial(() -> new State(this.glue));
+    }
 
     /** The backend, when libcrypto and all its symbols loaded. */
     public static Optional<Aead> instance() {
@@ -87,6 +106,16 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         return Lib.REASON;
     }
 
+    /** The backend on the EVP API even where the provider's functions could be called directly, when available. */
+    static Optional<OpenSslChaCha20Poly1305> evpInstance() {
+        return Lib.REASON == null ? Optional.of(EVP_INSTANCE) : Optional.empty();
+    }
+
+    /** Whether this instance calls the provider's functions directly (else the EVP API). */
+    boolean direct() {
+        return glue instanceof ProviderGlue;
+    }
+
     /** libcrypto's version string, such as "OpenSSL 3.0.19 27 Jan 2026", or null when unavailable. */
     static String version() {
         return Lib.VERSION;
@@ -94,7 +123,7 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
     @Override
     public String name() {
-        return "openssl";
+        return this == EVP_INSTANCE ? "openssl-evp" : "openssl";
     }
 
     @Override
@@ -108,8 +137,8 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
     }
 
     /** The thread's state with WireGuard's nonce for counter in its scratch. */
-    private static State stateWithNonce(long counter) {
-        State s = STATE.get();
+    private State stateWithNonce(long counter) {
+        State s = state.get();
         s.nonce.set(JAVA_INT, 0, 0);
         s.nonce.set(NONCE_COUNTER, 4, counter);
         return s;
@@ -117,14 +146,14 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
     /** {@link #seal} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
     int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        State s = STATE.get();
+        State s = state.get();
         MemorySegment.copy(MemorySegment.ofArray(nonce), 0, s.nonce, 0, 12);
         return seal(s, key, src, srcOff, len, aad, dst, dstOff);
     }
 
     /** {@link #open} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
     int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        State s = STATE.get();
+        State s = state.get();
         MemorySegment.copy(MemorySegment.ofArray(nonce), 0, s.nonce, 0, 12);
         return open(s, key, src, srcOff, len, aad, dst, dstOff);
     }
@@ -139,9 +168,9 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         try {
             init(s, key, 1);
             addAad(s, aad);
-            if (len > 0) check((int) Lib.UPDATE.invokeExact(s.ctx, out, s.outLen, in, len), "EVP_CipherUpdate");
-            check((int) Lib.FINAL.invokeExact(s.ctx, s.scratch, s.outLen), "EVP_CipherFinal_ex");
-            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, s.tag), "EVP_CTRL_AEAD_GET_TAG");
+            if (len > 0) check(s.glue.update(s.ctx, out, s.outLen, in, len), "cipher update");
+            check(s.glue.finish(s.ctx, s.scratch, s.outLen), "cipher final");
+            check(s.glue.getTag(s.ctx, s.tag, s.tagParams), "get tag");
         } catch (Throwable t) {
             throw failure("seal", t);
         }
@@ -161,10 +190,10 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         int authentic;
         try {
             init(s, key, 0);
-            check((int) Lib.CTRL.invokeExact(s.ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, s.tag), "EVP_CTRL_AEAD_SET_TAG");
+            check(s.glue.setTag(s.ctx, s.tag, s.tagParams), "set tag");
             addAad(s, aad);
-            if (n > 0) check((int) Lib.UPDATE.invokeExact(s.ctx, out, s.outLen, in, n), "EVP_CipherUpdate");
-            authentic = (int) Lib.FINAL.invokeExact(s.ctx, s.scratch, s.outLen);
+            if (n > 0) check(s.glue.update(s.ctx, out, s.outLen, in, n), "cipher update");
+            authentic = s.glue.finish(s.ctx, s.scratch, s.outLen);
         } catch (Throwable t) {
             throw failure("open", t);
         }
@@ -184,14 +213,12 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         MemorySegment k = s.slices.at(key, 0);
         boolean sameKey = s.keySet && s.lastEncrypt == encrypt && MemorySegment.mismatch(s.key, 0, KEY_LEN, k, 0, KEY_LEN) < 0;
         if (sameKey) {
-            check((int) Lib.INIT.invokeExact(s.ctx, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, s.nonce,
-                encrypt), "EVP_CipherInit_ex");
+            check(s.glue.init(s.ctx, false, MemorySegment.NULL, s.nonce, encrypt), "cipher init");
             return;
         }
         s.keySet = false;  // until OpenSSL has taken the new key
         MemorySegment.copy(k, 0, s.key, 0, KEY_LEN);
-        MemorySegment cipher = s.cipherSet ? MemorySegment.NULL : Lib.CIPHER;
-        check((int) Lib.INIT.invokeExact(s.ctx, cipher, MemorySegment.NULL, s.key, s.nonce, encrypt), "EVP_CipherInit_ex");
+        check(s.glue.init(s.ctx, !s.cipherSet, s.key, s.nonce, encrypt), "cipher init");
         s.cipherSet = true;
         s.keySet = true;
         s.lastEncrypt = encrypt;
@@ -199,8 +226,8 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
     private static void addAad(State s, byte[] aad) throws Throwable {
         if (aad == null || aad.length == 0) return;
-        check((int) Lib.UPDATE.invokeExact(s.ctx, MemorySegment.NULL, s.outLen, MemorySegment.ofArray(aad),
-            aad.length), "EVP_CipherUpdate (AAD)");
+        check(s.glue.update(s.ctx, MemorySegment.NULL, s.outLen, MemorySegment.ofArray(aad), aad.length),
+            "cipher update (AAD)");
     }
 
     private static void check(int result, String call) {
@@ -213,45 +240,276 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         return new IllegalStateException("OpenSSL ChaCha20-Poly1305 " + op + " failed", t);
     }
 
+    /**
+     * How a context is driven for one packet. Each call returns OpenSSL's result (positive on success; for
+     * {@link #finish} when decrypting, 0 means the tag did not match). Stateless; thread-safe.
+     */
+    private sealed interface Glue permits EvpGlue, ProviderGlue {
+        MemorySegment newContext();
+
+        void freeContext(MemorySegment ctx);
+
+        /** Starts a packet: key (NULL: the context's) and nonce, encrypt 1 or decrypt 0; first: a fresh context. */
+        int init(MemorySegment ctx, boolean first, MemorySegment key, MemorySegment nonce, int encrypt) throws Throwable;
+
+        /** Encrypts or decrypts in to out (out NULL: in is additional data); outLen is 8 bytes of scratch. */
+        int update(MemorySegment ctx, MemorySegment out, MemorySegment outLen, MemorySegment in, int len) throws Throwable;
+
+        int finish(MemorySegment ctx, MemorySegment out, MemorySegment outLen) throws Throwable;
+
+        /** After sealing: the tag into tag (params: the state's parameter list that points at tag). */
+        int getTag(MemorySegment ctx, MemorySegment tag, MemorySegment params) throws Throwable;
+
+        /** Before opening: the expected tag from tag. */
+        int setTag(MemorySegment ctx, MemorySegment tag, MemorySegment params) throws Throwable;
+    }
+
+    /** The EVP API: works with OpenSSL 1.1 and 3. */
+    private record EvpGlue(MethodHandle init, MethodHandle update, MethodHandle fin, MethodHandle ctrl,
+            MethodHandle ctxNew, MethodHandle ctxFree, MemorySegment cipher) implements Glue {
+        private static final int EVP_CTRL_AEAD_GET_TAG = 0x10, EVP_CTRL_AEAD_SET_TAG = 0x11;
+
+        @Override
+        public MemorySegment newContext() {
+            try {
+                MemorySegment ctx = (MemorySegment) ctxNew.invokeExact();
+                if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("EVP_CIPHER_CTX_new returned NULL");
+                return ctx;
+            } catch (Throwable t) {
+                throw failure("context", t);
+            }
+        }
+
+        @Override
+        public void freeContext(MemorySegment ctx) {
+            try {
+                ctxFree.invokeExact(ctx);
+            } catch (Throwable t) {
+                throw failure("context free", t);
+            }
+        }
+
+        @Override
+        public int init(MemorySegment ctx, boolean first, MemorySegment key, MemorySegment nonce, int encrypt)
+                throws Throwable {
+            MemorySegment type = first ? cipher : MemorySegment.NULL;  // a local: invokeExact needs its static type
+            return (int) init.invokeExact(ctx, type, MemorySegment.NULL, key, nonce, encrypt);
+        }
+
+        @Override
+        public int update(MemorySegment ctx, MemorySegment out, MemorySegment outLen, MemorySegment in, int len)
+                throws Throwable {
+            return (int) update.invokeExact(ctx, out, outLen, in, len);
+        }
+
+        @Override
+        public int finish(MemorySegment ctx, MemorySegment out, MemorySegment outLen) throws Throwable {
+            return (int) fin.invokeExact(ctx, out, outLen);
+        }
+
+        @Override
+        public int getTag(MemorySegment ctx, MemorySegment tag, MemorySegment params) throws Throwable {
+            return (int) ctrl.invokeExact(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, tag);
+        }
+
+        @Override
+        public int setTag(MemorySegment ctx, MemorySegment tag, MemorySegment params) throws Throwable {
+            return (int) ctrl.invokeExact(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, tag);
+        }
+    }
+
+    /**
+     * OpenSSL 3's provider functions for the cipher, called directly (their signatures are OpenSSL's
+     * {@code OSSL_FUNC_cipher_*}); the tag goes through a two-entry {@code OSSL_PARAM} list made once per state.
+     */
+    private record ProviderGlue(MemorySegment provctx, MethodHandle newctx, MethodHandle freectx, MethodHandle einit,
+            MethodHandle dinit, MethodHandle update, MethodHandle fin, MethodHandle getParams, MethodHandle setParams)
+            implements Glue {
+        /** OpenSSL's function ids in a cipher's dispatch table (core_dispatch.h). */
+        static final int NEWCTX = 1, ENCRYPT_INIT = 2, DECRYPT_INIT = 3, UPDATE = 4, FINAL = 5, FREECTX = 7,
+            GET_CTX_PARAMS = 10, SET_CTX_PARAMS = 11;
+        /** OSSL_OP_CIPHER, and OSSL_PARAM's octet-string type. */
+        static final int OP_CIPHER = 2, OCTET_STRING = 5;
+        /** The tag's parameter name, OSSL_CIPHER_PARAM_AEAD_TAG. */
+        private static final MemorySegment TAG_NAME = Arena.global().allocateFrom("tag");
+
+        /**
+         * Writes the list {"tag", octet string, tag, 16 bytes}, end into params (80 bytes): OSSL_PARAM is a key
+         * pointer, an unsigned data type, a data pointer, the data size and the returned size (40 bytes on LP64).
+         */
+        static void tagParams(MemorySegment params, MemorySegment tag) {
+            params.fill((byte) 0);
+            params.set(ADDRESS, 0, TAG_NAME);
+            params.set(JAVA_INT, 8, OCTET_STRING);
+            params.set(ADDRESS, 16, tag);
+            params.set(JAVA_LONG, 24, TAG_LEN);
+        }
+
+        @Override
+        public MemorySegment newContext() {
+            try {
+                MemorySegment ctx = (MemorySegment) newctx.invokeExact(provctx);
+                if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("the cipher's newctx returned NULL");
+                return ctx;
+            } catch (Throwable t) {
+                throw failure("context", t);
+            }
+        }
+
+        @Override
+        public void freeContext(MemorySegment ctx) {
+            try {
+                freectx.invokeExact(ctx);
+            } catch (Throwable t) {
+                throw failure("context free", t);
+            }
+        }
+
+        @Override
+        public int init(MemorySegment ctx, boolean first, MemorySegment key, MemorySegment nonce, int encrypt)
+                throws Throwable {
+            long keyLen = key.equals(MemorySegment.NULL) ? 0 : KEY_LEN;
+            return encrypt == 1
+                ? (int) einit.invokeExact(ctx, key, keyLen, nonce, 12L, MemorySegment.NULL)
+                : (int) dinit.invokeExact(ctx, key, keyLen, nonce, 12L, MemorySegment.NULL);
+        }
+
+        @Override
+        public int update(MemorySegment ctx, MemorySegment out, MemorySegment outLen, MemorySegment in, int len)
+                throws Throwable {
+            return (int) update.invokeExact(ctx, out, outLen, (long) len, in, (long) len);
+        }
+
+        @Override
+        public int finish(MemorySegment ctx, MemorySegment out, MemorySegment outLen) throws Throwable {
+            return (int) fin.invokeExact(ctx, out, outLen, 0L);
+        }
+
+        @Override
+        public int getTag(MemorySegment ctx, MemorySegment tag, MemorySegment params) throws Throwable {
+            return (int) getParams.invokeExact(ctx, params);
+        }
+
+        @Override
+        public int setTag(MemorySegment ctx, MemorySegment tag, MemorySegment params) throws Throwable {
+            return (int) setParams.invokeExact(ctx, params);
+        }
+
+        /**
+         * The default provider's ChaCha20-Poly1305 functions, from the dispatch table that
+         * {@code OSSL_PROVIDER_query_operation} lists for the fetched cipher's provider; null when any step or
+         * function is missing (OpenSSL 1.1 has none of this).
+         */
+        static ProviderGlue load(Linker linker, NativeLibrary lib, MemorySegment cipher) {
+            try {
+                Optional<MemorySegment> getProvider = lib.lookup().find("EVP_CIPHER_get0_provider");
+                if (getProvider.isEmpty()) return null;
+                MemorySegment prov = (MemorySegment) linker.downcallHandle(getProvider.get(),
+                    FunctionDescriptor.of(ADDRESS, ADDRESS)).invokeExact(cipher);
+                if (prov.equals(MemorySegment.NULL)) return null;
+                MemorySegment provctx = (MemorySegment) linker.downcallHandle(
+                    lib.find("OSSL_PROVIDER_get0_provider_ctx"), FunctionDescriptor.of(ADDRESS, ADDRESS))
+                    .invokeExact(prov);
+                MethodHandle query = linker.downcallHandle(lib.find("OSSL_PROVIDER_query_operation"),
+                    FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+                MethodHandle unquery = linker.downcallHandle(lib.find("OSSL_PROVIDER_unquery_operation"),
+                    FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, ADDRESS));
+                MemorySegment[] functions = new MemorySegment[SET_CTX_PARAMS + 1];
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment noCache = a.allocate(JAVA_INT);
+                    MemorySegment algorithms = (MemorySegment) query.invokeExact(prov, OP_CIPHER, noCache);
+                    if (algorithms.equals(MemorySegment.NULL)) return null;
+                    try {
+                        MemorySegment table = dispatchOf(algorithms.reinterpret(Long.MAX_VALUE));
+                        if (table == null) return null;
+                        for (long at = 0; ; at += 16) {
+                            int id = table.get(JAVA_INT, at);
+                            if (id == 0) break;
+                            if (id < functions.length) functions[id] = table.get(ADDRESS, at + 8);
+                        }
+                    } finally {
+                        unquery.invokeExact(prov, OP_CIPHER, algorithms);
+                    }
+                }
+                for (int id : new int[] {NEWCTX, ENCRYPT_INIT, DECRYPT_INIT, UPDATE, FINAL, FREECTX, GET_CTX_PARAMS,
+                        SET_CTX_PARAMS}) {
+                    if (functions[id] == null || functions[id].equals(MemorySegment.NULL)) return null;
+                }
+                Linker.Option critical = Linker.Option.critical(true);
+                FunctionDescriptor initFd = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS,
+                    JAVA_LONG, ADDRESS);
+                FunctionDescriptor paramsFd = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS);
+                return new ProviderGlue(provctx,
+                    linker.downcallHandle(functions[NEWCTX], FunctionDescriptor.of(ADDRESS, ADDRESS)),
+                    linker.downcallHandle(functions[FREECTX], FunctionDescriptor.ofVoid(ADDRESS)),
+                    linker.downcallHandle(functions[ENCRYPT_INIT], initFd, critical),
+                    linker.downcallHandle(functions[DECRYPT_INIT], initFd, critical),
+                    linker.downcallHandle(functions[UPDATE], FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                        JAVA_LONG, ADDRESS, JAVA_LONG), critical),
+                    linker.downcallHandle(functions[FINAL], FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                        JAVA_LONG), critical),
+                    linker.downcallHandle(functions[GET_CTX_PARAMS], paramsFd, critical),
+                    linker.downcallHandle(functions[SET_CTX_PARAMS], paramsFd, critical));
+            } catch (Throwable t) {
+                return null;  // the EVP API remains
+            }
+        }
+
+        /**
+         * The dispatch table of the entry named ChaCha20-Poly1305 in an OSSL_ALGORITHM list (names separated by
+         * colons, property definition, dispatch table, description: four pointers each; a NULL name ends it).
+         */
+        private static MemorySegment dispatchOf(MemorySegment algorithms) {
+            for (long at = 0; ; at += 32) {
+                MemorySegment names = algorithms.get(ADDRESS, at);
+                if (names.equals(MemorySegment.NULL)) return null;
+                for (String name : names.reinterpret(256).getString(0).split(":")) {
+                    if (name.equalsIgnoreCase("ChaCha20-Poly1305")) {
+                        return algorithms.get(ADDRESS, at + 16).reinterpret(Long.MAX_VALUE);
+                    }
+                }
+            }
+        }
+    }
+
     /** The libcrypto bindings; every field is null and {@link #REASON} says why when loading failed. */
     private static final class Lib {
-        static final MethodHandle INIT, UPDATE, FINAL, CTRL, CTX_NEW, CTX_FREE;
-        static final MemorySegment CIPHER;
+        static final EvpGlue EVP;
+        /** The provider's functions, or null where they cannot be called directly. */
+        static final ProviderGlue PROVIDER;
         static final String VERSION, REASON;
 
         static {
-            MethodHandle init = null, update = null, fin = null, ctrl = null, ctxNew = null, ctxFree = null;
-            MemorySegment cipher = null;
+            EvpGlue evp = null;
+            ProviderGlue provider = null;
             String version = null, reason = null;
             try {
                 Linker linker = Linker.nativeLinker();
                 NativeLibrary lib = NativeLibrary.load("libcrypto.so.3", "libcrypto.so");
                 Linker.Option critical = Linker.Option.critical(true);
-                init = linker.downcallHandle(lib.find("EVP_CipherInit_ex"),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical);
-                update = linker.downcallHandle(lib.find("EVP_CipherUpdate"),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical);
-                fin = linker.downcallHandle(lib.find("EVP_CipherFinal_ex"),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical);
-                ctrl = linker.downcallHandle(lib.find("EVP_CIPHER_CTX_ctrl"),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), critical);
-                ctxNew = linker.downcallHandle(lib.find("EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ADDRESS));
-                ctxFree = linker.downcallHandle(lib.find("EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ADDRESS));
-                cipher = fetchCipher(linker, lib);
+                MemorySegment cipher = fetchCipher(linker, lib);
+                evp = new EvpGlue(
+                    linker.downcallHandle(lib.find("EVP_CipherInit_ex"),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical),
+                    linker.downcallHandle(lib.find("EVP_CipherUpdate"),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), critical),
+                    linker.downcallHandle(lib.find("EVP_CipherFinal_ex"),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical),
+                    linker.downcallHandle(lib.find("EVP_CIPHER_CTX_ctrl"),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), critical),
+                    linker.downcallHandle(lib.find("EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ADDRESS)),
+                    linker.downcallHandle(lib.find("EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ADDRESS)),
+                    cipher);
                 MethodHandle versionOf = linker.downcallHandle(lib.find("OpenSSL_version"),
                     FunctionDescriptor.of(ADDRESS, JAVA_INT));
                 version = ((MemorySegment) versionOf.invokeExact(0)).reinterpret(256).getString(0);
+                provider = ProviderGlue.load(linker, lib, cipher);
             } catch (Throwable t) {
                 reason = t.getMessage() != null ? t.getMessage() : t.toString();
             }
             boolean ok = reason == null;
-            INIT = ok ? init : null;
-            UPDATE = ok ? update : null;
-            FINAL = ok ? fin : null;
-            CTRL = ok ? ctrl : null;
-            CTX_NEW = ok ? ctxNew : null;
-            CTX_FREE = ok ? ctxFree : null;
-            CIPHER = ok ? cipher : null;
+            EVP = ok ? evp : null;
+            PROVIDER = ok ? provider : null;
             VERSION = ok ? version : null;
             REASON = reason;
         }
@@ -274,24 +532,6 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
             }
             if (cipher.equals(MemorySegment.NULL)) throw new IllegalStateException("libcrypto has no ChaCha20-Poly1305");
             return cipher;
-        }
-
-        static MemorySegment newContext() {
-            try {
-                MemorySegment ctx = (MemorySegment) CTX_NEW.invokeExact();
-                if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("EVP_CIPHER_CTX_new returned NULL");
-                return ctx;
-            } catch (Throwable t) {
-                throw failure("context", t);
-            }
-        }
-
-        static void freeContext(MemorySegment ctx) {
-            try {
-                CTX_FREE.invokeExact(ctx);
-            } catch (Throwable t) {
-                throw failure("context free", t);
-            }
         }
     }
 }

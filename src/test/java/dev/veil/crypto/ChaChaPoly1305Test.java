@@ -5,6 +5,7 @@ import static dev.veil.crypto.Hex.counting;
 import static dev.veil.crypto.Hex.string;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Known answers and failure cases for every {@link Aead} backend ({@link JdkChaCha20Poly1305},
- * {@link BcChaCha20Poly1305}, {@link OpenSslChaCha20Poly1305} when libcrypto loads and
+ * {@link BcChaCha20Poly1305}, {@link OpenSslChaCha20Poly1305} (provider functions and EVP) when libcrypto loads and
  * {@link SodiumChaCha20Poly1305} when libsodium does; otherwise their cases are skipped with the reason printed), parameterised: RFC 8439 section 2.8.2 and Appendix A.5, tampering, short input,
  * in-place operation, concurrent threads, agreement between the backends, and how the default is chosen.
  *
@@ -59,6 +60,8 @@ class ChaChaPoly1305Test {
         OpenSslChaCha20Poly1305.instance().ifPresentOrElse(a -> {
             OpenSslChaCha20Poly1305 o = (OpenSslChaCha20Poly1305) a;
             all.add(new Backend(o, o::sealWithNonce, o::openWithNonce));
+            OpenSslChaCha20Poly1305 evp = OpenSslChaCha20Poly1305.evpInstance().orElseThrow();
+            all.add(new Backend(evp, evp::sealWithNonce, evp::openWithNonce));
         }, () -> System.err.println("ChaChaPoly1305Test: skipping the openssl backend: "
                 + OpenSslChaCha20Poly1305.unavailableReason()));
         SodiumChaCha20Poly1305.instance().ifPresentOrElse(a -> {
@@ -343,6 +346,13 @@ class ChaChaPoly1305Test {
                 () -> "libcrypto unavailable: " + OpenSslChaCha20Poly1305.unavailableReason());
         assertEquals("openssl", OpenSslChaCha20Poly1305.instance().orElseThrow().name());
         assertTrue(OpenSslChaCha20Poly1305.version().startsWith("OpenSSL "), OpenSslChaCha20Poly1305.version());
+        // OpenSSL 3 has provider dispatch tables: the default instance must call them directly, not fall back to EVP.
+        if (OpenSslChaCha20Poly1305.version().startsWith("OpenSSL 3")) {
+            assertTrue(((OpenSslChaCha20Poly1305) OpenSslChaCha20Poly1305.instance().orElseThrow()).direct(),
+                "OpenSSL 3 loaded, yet its provider functions could not be called directly");
+        }
+        assertEquals("openssl-evp", OpenSslChaCha20Poly1305.evpInstance().orElseThrow().name());
+        assertFalse(OpenSslChaCha20Poly1305.evpInstance().orElseThrow().direct());
     }
 
     /** Native code never sees a range outside the arrays: short buffers and keys throw before OpenSSL runs. */
