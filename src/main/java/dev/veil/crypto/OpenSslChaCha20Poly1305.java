@@ -245,9 +245,28 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
      * {@link #finish} when decrypting, 0 means the tag did not match). Stateless; thread-safe.
      */
     private sealed interface Glue permits EvpGlue, ProviderGlue {
-        MemorySegment newContext();
+        /** A new context, or NULL when OpenSSL could not make one. */
+        MemorySegment allocateContext() throws Throwable;
 
-        void freeContext(MemorySegment ctx);
+        void releaseContext(MemorySegment ctx) throws Throwable;
+
+        default MemorySegment newContext() {
+            try {
+                MemorySegment ctx = allocateContext();
+                if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("OpenSSL made no cipher context");
+                return ctx;
+            } catch (Throwable t) {
+                throw failure("context", t);
+            }
+        }
+
+        default void freeContext(MemorySegment ctx) {
+            try {
+                releaseContext(ctx);
+            } catch (Throwable t) {
+                throw failure("context free", t);
+            }
+        }
 
         /** Starts a packet: key (NULL: the context's) and nonce, encrypt 1 or decrypt 0; first: a fresh context. */
         int init(MemorySegment ctx, boolean first, MemorySegment key, MemorySegment nonce, int encrypt) throws Throwable;
@@ -270,23 +289,13 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         private static final int EVP_CTRL_AEAD_GET_TAG = 0x10, EVP_CTRL_AEAD_SET_TAG = 0x11;
 
         @Override
-        public MemorySegment newContext() {
-            try {
-                MemorySegment ctx = (MemorySegment) ctxNew.invokeExact();
-                if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("EVP_CIPHER_CTX_new returned NULL");
-                return ctx;
-            } catch (Throwable t) {
-                throw failure("context", t);
-            }
+        public MemorySegment allocateContext() throws Throwable {
+            return (MemorySegment) ctxNew.invokeExact();
         }
 
         @Override
-        public void freeContext(MemorySegment ctx) {
-            try {
-                ctxFree.invokeExact(ctx);
-            } catch (Throwable t) {
-                throw failure("context free", t);
-            }
+        public void releaseContext(MemorySegment ctx) throws Throwable {
+            ctxFree.invokeExact(ctx);
         }
 
         @Override
@@ -346,23 +355,13 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         }
 
         @Override
-        public MemorySegment newContext() {
-            try {
-                MemorySegment ctx = (MemorySegment) newctx.invokeExact(provctx);
-                if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("the cipher's newctx returned NULL");
-                return ctx;
-            } catch (Throwable t) {
-                throw failure("context", t);
-            }
+        public MemorySegment allocateContext() throws Throwable {
+            return (MemorySegment) newctx.invokeExact(provctx);
         }
 
         @Override
-        public void freeContext(MemorySegment ctx) {
-            try {
-                freectx.invokeExact(ctx);
-            } catch (Throwable t) {
-                throw failure("context free", t);
-            }
+        public void releaseContext(MemorySegment ctx) throws Throwable {
+            freectx.invokeExact(ctx);
         }
 
         @Override
