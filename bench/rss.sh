@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Resident memory of a tunnel's two instances (the sum of VmRSS) right after start and after each of a few iperf3
+# runs (TCP, one stream, forward and reverse in turn), with the throughput of each run: for changes that move RSS
+# by a few MB, which compare.sh's single sample per run hides in its spread. Any userspace implementation; Veil's
+# bin/veil-userspace by default. VEIL_JAVA_OPTS and MALLOC_ARENA_MAX reach Veil's JVMs.
+# usage: bench/rss.sh [-e EXECUTABLE] [-n RUNS] [-t SECONDS]   (root; defaults 4 runs of 5 s)
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+[ "$(id -u)" = 0 ] || { echo "rss.sh: needs root (namespaces, TUN)" >&2; exit 1; }
+IMPL=$PWD/bin/veil-userspace N=4 T=5
+while getopts "e:n:t:" o; do case $o in e) IMPL=$OPTARG;; n) N=$OPTARG;; t) T=$OPTARG;; *) exit 2;; esac; done
+scripts/install-deps.sh
+VEIL_BUILD_ONLY=1 ./veil
+. bench/netns-lib.sh
+NA=veil-rss-a NB=veil-rss-b
+cleanup() { set +e; tunnel_remove $NA $NB vrsa vrsb; }
+trap cleanup EXIT
+tunnel_pair $NA $NB vrsa vrsb "$IMPL" 10.232.0 10.233.0 || exit 1
+rss_mb() { local s=0 p; for p in $(impl_pids $NA $NB); do s=$((s + $(awk '/^VmRSS/{print $2}' /proc/$p/status))); done; echo $((s / 1024)); }
+ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
+line="start $(rss_mb) MB"
+for i in $(seq 1 "$N"); do
+  flag=""; [ $((i % 2)) = 0 ] && flag="-R"
+  g=$(ip netns exec $NA iperf3 -c 10.233.0.2 -t "$T" $flag -f g | awk '/receiver/{print $(NF-2)}')
+  line="$line | ${flag:-fwd} ${g:-?} Gbit/s, $(rss_mb) MB"
+done
+echo "$line" | sed 's/| -R/| rev/g'
