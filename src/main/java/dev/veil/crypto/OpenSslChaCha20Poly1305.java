@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 
 /**
  * {@link Aead} backed by OpenSSL's libcrypto ({@code libcrypto.so.3}, else {@code libcrypto.so}) through the FFM
@@ -203,21 +204,19 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
     /** {@link #seal} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
     int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        State s = state.get();
-        s.rawNonce = nonce;
-        try {
-            return seal(key, 0, src, srcOff, len, aad, dst, dstOff);
-        } finally {
-            s.rawNonce = null;
-        }
+        return withRawNonce(nonce, () -> seal(key, 0, src, srcOff, len, aad, dst, dstOff));
     }
 
     /** {@link #open} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
     int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
+        return withRawNonce(nonce, () -> open(key, 0, src, srcOff, len, aad, dst, dstOff));
+    }
+
+    private int withRawNonce(byte[] nonce, IntSupplier op) {
         State s = state.get();
         s.rawNonce = nonce;
         try {
-            return open(key, 0, src, srcOff, len, aad, dst, dstOff);
+            return op.getAsInt();
         } finally {
             s.rawNonce = null;
         }
