@@ -104,7 +104,7 @@ final class Daemon implements AutoCloseable {
             throw new UserError("cannot serve the UAPI socket for " + ifname + ": " + e.getMessage());
         }
         device.start();
-        WarmUp.startInBackground(Aead.defaultBackend());
+        WarmUp.startInBackground(Aead.defaultBackend(), device::batchesRead);
         return d;
     }
 

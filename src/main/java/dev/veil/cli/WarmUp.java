@@ -20,6 +20,7 @@ import dev.veil.tun.MemoryTun;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Runs the data path hot before real traffic arrives: two devices in this JVM complete a handshake and exchange a few
@@ -194,23 +195,50 @@ final class WarmUp {
      */
     record TunRun(int pings, long superPacketsRead, long superPacketsWritten, long unrouted) {}
 
+    /** How long the interface must carry no traffic before the collection after the warm-up runs. */
+    static final long QUIET_MS = 200;
+    /** After this long without a quiet moment, the collection is skipped (the heap only holds some garbage). */
+    static final long QUIET_GIVE_UP_MS = 60_000;
+
     /**
      * Starts the warm-up on a daemon thread named {@code veil-warmup} at the lowest CPU priority, unless
-     * {@code -Dveil.warmup=false}. Afterwards a full collection frees the two devices' buffers (now, rather than in
-     * the middle of traffic later; the heap shrinks back if the warm-up grew it), and the C heap's free pages, which
-     * the JIT's compilations left behind, go back to the kernel at once instead of at the JVM's next periodic trim
-     * (about 14 MB less for the two instances of a tunnel, measured a few seconds after start).
+     * {@code -Dveil.warmup=false}. Afterwards, at the first moment the interface has carried no traffic for
+     * {@value #QUIET_MS} ms ({@code batchesRead} unchanged), a full collection frees the two devices' buffers (now
+     * rather than at some later moment under traffic): it stops every thread for 15-30 ms, which pings sent during it
+     * would see. Then the C heap's free pages, which the JIT's compilations left behind, go back to the kernel at once
+     * instead of at the JVM's next periodic trim (about 14 MB less for the two instances of a tunnel, measured a few
+     * seconds after start).
      */
-    static void startInBackground(Aead aead) {
+    static void startInBackground(Aead aead, LongSupplier batchesRead) {
         if (Boolean.parseBoolean(System.getProperty("veil.warmup", "true"))) {
             Thread.ofPlatform().name("veil-warmup").daemon().start(() -> {
                 // Best effort: at nice 19 (its devices' threads inherit it) it takes only CPU nobody else wants, so
                 // it does not slow `veil up` or the first real packets (compare.sh's pings right after start).
                 ThreadPriority.lowerCurrentThread();
                 runInForeground(aead);
-                System.gc();
+                try {
+                    if (awaitQuiet(batchesRead, QUIET_MS, QUIET_GIVE_UP_MS)) System.gc();
+                } catch (InterruptedException e) {
+                    return;
+                }
                 NativeHeap.trim();
             });
         }
+    }
+
+    /**
+     * Waits until activity has not changed for quietMs (true), or for giveUpMs without such a moment (false). The
+     * counter is read once each quietMs.
+     */
+    static boolean awaitQuiet(LongSupplier activity, long quietMs, long giveUpMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(giveUpMs);
+        long last = activity.getAsLong();
+        while (System.nanoTime() - deadline < 0) {
+            Thread.sleep(quietMs);
+            long now = activity.getAsLong();
+            if (now == last) return true;
+            last = now;
+        }
+        return false;
     }
 }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -101,6 +102,8 @@ public final class Device implements AutoCloseable {
     /** When the timer thread last read the TUN's MTU; that thread's alone. */
     private long mtuCheckedAt;
     private volatile boolean closed;
+    /** Batches read from the TUN or the socket so far (see {@link #batchesRead}). */
+    private final LongAdder batchesRead = new LongAdder();
     private volatile Throwable failure;
     private volatile Consumer<Throwable> onFailure = t -> {};
 
@@ -322,6 +325,14 @@ public final class Device implements AutoCloseable {
         return maxPacket + Protocol.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE;
     }
 
+    /**
+     * Batches of packets or datagrams read so far, from the TUN and from the socket: whether the interface carries
+     * traffic at the moment (the daemon does its one-time housekeeping when it does not). Lock-free.
+     */
+    public long batchesRead() {
+        return batchesRead.sum();
+    }
+
     /** Handshake messages dropped because the queue was full. */
     public long handshakeQueueDrops() {
         synchronized (lock) { return handshakes.drops(); }
@@ -386,6 +397,7 @@ public final class Device implements AutoCloseable {
     /** Without workers: reads, seals and sends on this thread. */
     private boolean readTunInline(PacketBatch packets) throws IOException {
         if (tun.read(packets) <= 0) return false;
+        batchesRead.increment();
         onTunPackets(packets);
         return true;
     }
@@ -395,6 +407,7 @@ public final class Device implements AutoCloseable {
         DatagramTransport t = transport;
         int n = t.receive(datagrams);
         if (n > 0) {
+            batchesRead.increment();
             onDatagrams(datagrams);
         } else if (n < 0 && t == transport) {
             waitForRebind(t);
@@ -406,6 +419,7 @@ public final class Device implements AutoCloseable {
     private boolean readTun() throws IOException, InterruptedException {
         OutboundBatch b = outbound.acquire();
         if (b == null || tun.read(b.packets()) <= 0) return false;
+        batchesRead.increment();
         boolean seal = prepareOutbound(b);
         outbound.publish(b, seal);
         if (seal) cryptoQueue.add(b);
@@ -419,6 +433,7 @@ public final class Device implements AutoCloseable {
         DatagramTransport t = transport;
         int n = t.receive(b.datagrams());
         if (n > 0) {
+            batchesRead.increment();
             boolean open = prepareInbound(b);
             inbound.publish(b, open);
             if (open) cryptoQueue.add(b);

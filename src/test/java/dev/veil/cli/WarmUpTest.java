@@ -1,6 +1,7 @@
 package dev.veil.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.crypto.Aead;
@@ -30,6 +31,20 @@ class WarmUpTest {
         assertTrue(run.superPacketsWritten() >= 2 * 40, "coalesced writes: " + run.superPacketsWritten());
         // Every frame (data, ACK, ping) is addressed to the other side, so none is dropped for want of a route.
         assertEquals(0, run.unrouted());
+    }
+
+    @Test
+    void theCollectionAfterTheWarmUpWaitsForAQuietInterface() throws Exception {
+        // A counter that moves at every read never looks quiet: the wait gives up.
+        long[] busy = {0};
+        assertFalse(WarmUp.awaitQuiet(() -> busy[0]++, 5, 50));
+        assertTrue(busy[0] >= 2, "read more than once: " + busy[0]);
+        // One that stands still is quiet at the first look.
+        assertTrue(WarmUp.awaitQuiet(() -> 7, 5, 60_000));
+        // One that moves a few times, then stops.
+        long[] settling = {0};
+        assertTrue(WarmUp.awaitQuiet(() -> Math.min(3, settling[0]++), 5, 60_000));
+        assertTrue(settling[0] >= 4, "waited for it to settle: " + settling[0]);
     }
 
     private static java.util.List<Thread> warmThreads() {

@@ -167,6 +167,7 @@ class DevicePipelineTest {
         for (Host s : spokes) link(hub, s);
         for (Host h : hosts) h.device.start();
         for (Host s : spokes) warmUp(hub, s);
+        long batchesBefore = hub.device.batchesRead();
         int n = 600;
         for (int k = 0; k < n; k++) for (Host s : spokes) hub.tun.inject(hub.packet(s, k, 40 + k % 1300));
         for (Host s : spokes) {
@@ -182,6 +183,8 @@ class DevicePipelineTest {
             int from = p[15] - 2;  // spokes are 10.0.0.2 to 10.0.0.4
             assertEquals(next[from]++, seq(p), "order from spoke " + from);
         }
+        // The hub read at least one batch from its TUN (the packets out) and one from its socket (the packets back).
+        assertTrue(hub.device.batchesRead() - batchesBefore >= 2, "batches read: " + hub.device.batchesRead());
         if (workers > 0) {
             assertTrue(threadsOf(hub.name).stream().anyMatch(t -> t.getName().contains("-crypto-")), "workers ran");
         }
