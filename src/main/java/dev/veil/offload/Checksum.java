@@ -11,27 +11,28 @@ import java.nio.ByteOrder;
 final class Checksum {
     private Checksum() {}
 
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Adds the big-endian 16-bit words of b[off, off+len) to {@code sum} (an odd last byte is padded with zero) and
      * returns the unfolded result. Safe for len up to 2^20 and sums from this class.
      *
-     * <p>The bulk is summed sixteen bytes at a time as little-endian 32-bit halves in two independent sums (no byte
-     * swaps, two chains of additions the CPU runs side by side), folded, and byte-swapped once: the one's complement
-     * sum of the little-endian words is the byte-swapped sum of the big-endian ones (RFC 1071, 2.B). About twice as
-     * fast as eight big-endian bytes at a time ({@code ChecksumBenchmark}).
+     * <p>The bulk is summed sixteen bytes at a time as four little-endian 32-bit words, each zero-extended into a sum
+     * of its own (four independent chains of additions, which C2 also vectorises), folded, and byte-swapped once: the
+     * one's complement sum of the little-endian words is the byte-swapped sum of the big-endian ones (RFC 1071, 2.B).
+     * About twice as fast on a 1400-byte segment as the two 64-bit sums it replaced ({@code ChecksumBenchmark}).
      */
     static long add(long sum, byte[] b, int off, int len) {
         int i = off, end = off + len;
         if (len >= 16) {
-            long s0 = 0, s1 = 0;
-            for (; i + 16 <= end; i += 16) {
-                long v = (long) LONG.get(b, i), w = (long) LONG.get(b, i + 8);
-                s0 += (v >>> 32) + (v & 0xffffffffL);
-                s1 += (w >>> 32) + (w & 0xffffffffL);
+            long s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (; i <= end - 16; i += 16) {
+                s0 += Integer.toUnsignedLong((int) INT.get(b, i));
+                s1 += Integer.toUnsignedLong((int) INT.get(b, i + 4));
+                s2 += Integer.toUnsignedLong((int) INT.get(b, i + 8));
+                s3 += Integer.toUnsignedLong((int) INT.get(b, i + 12));
             }
-            int le = fold(s0 + s1);
+            int le = fold(s0 + s1 + s2 + s3);
             sum += (le >>> 8) | (le & 0xff) << 8;
         }
         for (; i + 2 <= end; i += 2) sum += (b[i] & 0xff) << 8 | (b[i + 1] & 0xff);
