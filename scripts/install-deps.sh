@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what Veil's tests and demo use: ip, ping, wg/wg-quick, wireguard-go, iperf3,
-# ethtool, and libsodium (one of the AEAD backends; its tests skip, saying why, without it).
+# ethtool, libsodium (one of the AEAD backends; its tests skip, saying why, without it) and libgcrypt (the default
+# AEAD backend; Debian has it almost everywhere, as systemd and GnuPG use it; without it Veil uses OpenSSL).
 # Does nothing when all of them are present or when we are not root (the tests that need them then skip, saying why).
 set -euo pipefail
 need=()
@@ -12,6 +13,7 @@ command -v iperf3 >/dev/null || need+=(iperf3)
 command -v python3 >/dev/null || need+=(python3)
 command -v ethtool >/dev/null || need+=(ethtool)
 ldconfig -p 2>/dev/null | grep -q 'libsodium\.so\.23 ' || need+=(libsodium23)
+ldconfig -p 2>/dev/null | grep -q 'libgcrypt\.so\.20 ' || need+=(libgcrypt20)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "install-deps: missing ${need[*]} (not root or no apt-get; the tests that need them will skip)" >&2

@@ -29,11 +29,12 @@ public interface Aead {
     int open(byte[] key, long counter, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff);
 
     /**
-     * The backend used when nothing else is chosen, picked once per JVM and logged in one line: OpenSSL's libcrypto
-     * ({@link OpenSslChaCha20Poly1305}) when it loads and passes a self-test against the JDK, else the JDK's cipher
-     * ({@link JdkChaCha20Poly1305}), which is always there. The system property {@code veil.aead} forces one:
-     * {@code jdk}, {@code bouncycastle}, {@code openssl} or {@code libsodium} (the last two still fall back to the JDK
-     * when unavailable).
+     * The backend used when nothing else is chosen, picked once per JVM and logged in one line: libgcrypt
+     * ({@link GcryptChaCha20Poly1305}) when it loads and passes a self-test against the JDK, else OpenSSL's libcrypto
+     * ({@link OpenSslChaCha20Poly1305}) on the same terms, else the JDK's cipher ({@link JdkChaCha20Poly1305}), which
+     * is always there. The system property {@code veil.aead} forces one: {@code jdk}, {@code bouncycastle},
+     * {@code openssl}, {@code libsodium} or {@code libgcrypt} (the native ones still fall back to the JDK when
+     * unavailable).
      */
     static Aead defaultBackend() {
         return AeadSelection.DEFAULT;

@@ -16,7 +16,6 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.IntSupplier;
 
 /**
  * {@link Aead} backed by OpenSSL's libcrypto ({@code libcrypto.so.3}, else {@code libcrypto.so}) through the FFM
@@ -36,7 +35,7 @@ import java.util.function.IntSupplier;
  * is allocated per packet either. Each thread also owns native scratch for the key, the nonce, the tag, OpenSSL's
  * output length and the tag's parameter list (the key and tag are copied there and back: 48 bytes).
  */
-public final class OpenSslChaCha20Poly1305 implements Aead {
+public final class OpenSslChaCha20Poly1305 implements RawNonceOverride {
     private static final OpenSslChaCha20Poly1305 INSTANCE =
         new OpenSslChaCha20Poly1305(Lib.PROVIDER != null ? Lib.PROVIDER : Lib.EVP);
     private static final OpenSslChaCha20Poly1305 EVP_INSTANCE = new OpenSslChaCha20Poly1305(Lib.EVP);
@@ -76,8 +75,8 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         final HeapSlices slices = new HeapSlices();
         /** The key OpenSSL holds (also at {@link #key}), to compare the next packet's key with. */
         final byte[] lastKey = new byte[KEY_LEN];
-        /** A raw RFC 8439 nonce to use instead of WireGuard's (test vectors only; null otherwise). */
-        byte[] rawNonce;
+        /** Element 0: a raw RFC 8439 nonce to use instead of WireGuard's (test vectors only; null otherwise). */
+        final byte[][] rawNonce = new byte[1][];
         /** The context has been given the cipher. */
         boolean cipherSet;
         /** The context holds the key in {@link #key}, for direction {@link #lastEncrypt}. */
@@ -86,7 +85,7 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
 
         /** WireGuard's nonce for counter (four zero bytes, then counter little-endian), or {@link #rawNonce}. */
         void setNonce(long counter) {
-            if (rawNonce != null) {
+            if (rawNonce[0] != null) {
                 setRawNonce();  // a call the data path never makes, so C2 does not inline its copy
             } else {
                 nonce.set(JAVA_INT, 0, 0);
@@ -95,7 +94,7 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         }
 
         private void setRawNonce() {
-            MemorySegment.copy(MemorySegment.ofArray(rawNonce), 0, nonce, 0, 12);
+            MemorySegment.copy(MemorySegment.ofArray(rawNonce[0]), 0, nonce, 0, 12);
         }
 
         State(Glue glue) {
@@ -202,24 +201,9 @@ public final class OpenSslChaCha20Poly1305 implements Aead {
         return -1;
     }
 
-    /** {@link #seal} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
-    int sealWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        return withRawNonce(nonce, () -> seal(key, 0, src, srcOff, len, aad, dst, dstOff));
-    }
-
-    /** {@link #open} with a raw 12-byte RFC 8439 nonce, for test vectors whose nonce is not WireGuard's layout. */
-    int openWithNonce(byte[] key, byte[] nonce, byte[] src, int srcOff, int len, byte[] aad, byte[] dst, int dstOff) {
-        return withRawNonce(nonce, () -> open(key, 0, src, srcOff, len, aad, dst, dstOff));
-    }
-
-    private int withRawNonce(byte[] nonce, IntSupplier op) {
-        State s = state.get();
-        s.rawNonce = nonce;
-        try {
-            return op.getAsInt();
-        } finally {
-            s.rawNonce = null;
-        }
+    @Override
+    public byte[][] rawNonceSlot() {
+        return state.get().rawNonce;
     }
 
     /**

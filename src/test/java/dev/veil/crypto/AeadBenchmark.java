@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.State;
 public class AeadBenchmark {
     static final int PACKET = 1420;
 
-    @Param({"jdk", "bouncycastle", "openssl", "openssl-evp", "libsodium"})
+    @Param({"jdk", "bouncycastle", "openssl", "openssl-evp", "libsodium", "libgcrypt"})
     public String backend;
 
     private Aead aead;
@@ -46,6 +46,8 @@ public class AeadBenchmark {
                     "openssl unavailable: " + OpenSslChaCha20Poly1305.unavailableReason()));
             case "libsodium" -> SodiumChaCha20Poly1305.instance().orElseThrow(() -> new IllegalStateException(
                 "libsodium unavailable: " + SodiumChaCha20Poly1305.unavailableReason()));
+            case "libgcrypt" -> GcryptChaCha20Poly1305.instance().orElseThrow(() -> new IllegalStateException(
+                "libgcrypt unavailable: " + GcryptChaCha20Poly1305.unavailableReason()));
             default -> throw new IllegalArgumentException("unknown backend " + backend);
         };
         Random random = new Random(1);

@@ -69,6 +69,11 @@ class ChaChaPoly1305Test {
             all.add(new Backend(o, o::sealWithNonce, o::openWithNonce));
         }, () -> System.err.println("ChaChaPoly1305Test: skipping the libsodium backend: "
                 + SodiumChaCha20Poly1305.unavailableReason()));
+        GcryptChaCha20Poly1305.instance().ifPresentOrElse(a -> {
+            GcryptChaCha20Poly1305 g = (GcryptChaCha20Poly1305) a;
+            all.add(new Backend(g, g::sealWithNonce, g::openWithNonce));
+        }, () -> System.err.println("ChaChaPoly1305Test: skipping the libgcrypt backend: "
+                + GcryptChaCha20Poly1305.unavailableReason()));
         return all.stream();
     }
 
@@ -360,7 +365,10 @@ class ChaChaPoly1305Test {
     void opensslRefusesRangesOutsideTheArrays() {
         assumeTrue(OpenSslChaCha20Poly1305.instance().isPresent(),
                 () -> "libcrypto unavailable: " + OpenSslChaCha20Poly1305.unavailableReason());
-        Aead o = OpenSslChaCha20Poly1305.instance().orElseThrow();
+        refusesRangesOutsideTheArrays(OpenSslChaCha20Poly1305.instance().orElseThrow());
+    }
+
+    private static void refusesRangesOutsideTheArrays(Aead o) {
         byte[] key = new byte[Aead.KEY_LEN];
         byte[] src = new byte[100];
         assertThrows(IndexOutOfBoundsException.class, () -> o.seal(key, 0, src, 0, 100, null, new byte[115], 0));
@@ -372,19 +380,42 @@ class ChaChaPoly1305Test {
         assertEquals(116, o.seal(key, 0, src, 0, 100, null, sealed, 0));
     }
 
-    /** Unforced, the default is OpenSSL when it loads and the JDK otherwise. */
+    /** Unforced, the default is libgcrypt when it loads, else OpenSSL, else the JDK; forced, each native one. */
     @Test
-    void defaultBackendPrefersOpenSsl() {
-        String expected = OpenSslChaCha20Poly1305.instance().isPresent() ? "openssl" : "jdk";
+    void defaultBackendPrefersLibgcryptThenOpenSsl() {
+        String openssl = OpenSslChaCha20Poly1305.instance().isPresent() ? "openssl" : "jdk";
+        String expected = GcryptChaCha20Poly1305.instance().isPresent() ? "libgcrypt" : openssl;
         if (System.getProperty(AeadSelection.PROPERTY) == null) {
             assertEquals(expected, Aead.defaultBackend().name());
         }
         assertEquals(expected, AeadSelection.choose(null).aead().name());
-        assertEquals(expected, AeadSelection.choose("openssl").aead().name());
+        assertEquals(openssl, AeadSelection.choose("openssl").aead().name());
+        assertTrue(AeadSelection.choose("openssl").line().startsWith("veil: AEAD backend " + openssl
+            + " (veil.aead=openssl, "), AeadSelection.choose("openssl").line());
+        AeadSelection.Choice gcrypt = AeadSelection.choose("libgcrypt");
+        assertEquals(GcryptChaCha20Poly1305.instance().isPresent() ? "libgcrypt" : "jdk", gcrypt.aead().name());
+        assertTrue(gcrypt.line().contains("(veil.aead=libgcrypt, "), gcrypt.line());
         AeadSelection.Choice unknown = AeadSelection.choose("rot13");
         assertEquals(expected, unknown.aead().name());
         assertTrue(unknown.line().endsWith("ignored unknown veil.aead=rot13"), unknown.line());
         assertTrue(AeadSelection.choose("").line().startsWith("veil: AEAD backend " + expected + " ("));
+    }
+
+    @Test
+    void libgcryptBackendIsAvailable() {
+        assumeTrue(GcryptChaCha20Poly1305.instance().isPresent(),
+                () -> "libgcrypt unavailable: " + GcryptChaCha20Poly1305.unavailableReason());
+        assertEquals("libgcrypt", GcryptChaCha20Poly1305.instance().orElseThrow().name());
+        assertTrue(GcryptChaCha20Poly1305.version().matches("\\d+\\.\\d+.*"), GcryptChaCha20Poly1305.version());
+        assertNull(AeadSelection.selfTest(GcryptChaCha20Poly1305.instance().orElseThrow()));
+    }
+
+    /** Native code never sees a range outside the arrays: short buffers and keys throw before libgcrypt runs. */
+    @Test
+    void libgcryptRefusesRangesOutsideTheArrays() {
+        assumeTrue(GcryptChaCha20Poly1305.instance().isPresent(),
+                () -> "libgcrypt unavailable: " + GcryptChaCha20Poly1305.unavailableReason());
+        refusesRangesOutsideTheArrays(GcryptChaCha20Poly1305.instance().orElseThrow());
     }
 
     @Test
