@@ -197,17 +197,18 @@ final class WarmUp {
 
     /** How long the interface must carry no traffic before the collection after the warm-up runs. */
     static final long QUIET_MS = 200;
-    /** After this long without a quiet moment, the collection is skipped (the heap only holds some garbage). */
-    static final long QUIET_GIVE_UP_MS = 60_000;
+    /** The longest the collection waits for a quiet moment; then it runs under traffic all the same. */
+    static final long QUIET_GIVE_UP_MS = 5_000;
 
     /**
      * Starts the warm-up on a daemon thread named {@code veil-warmup} at the lowest CPU priority, unless
      * {@code -Dveil.warmup=false}. Afterwards, at the first moment the interface has carried no traffic for
-     * {@value #QUIET_MS} ms ({@code batchesRead} unchanged), a full collection frees the two devices' buffers (now
-     * rather than at some later moment under traffic): it stops every thread for 15-30 ms, which pings sent during it
-     * would see. Then the C heap's free pages, which the JIT's compilations left behind, go back to the kernel at once
-     * instead of at the JVM's next periodic trim (about 14 MB less for the two instances of a tunnel, measured a few
-     * seconds after start).
+     * {@value #QUIET_MS} ms ({@code batchesRead} unchanged), or after {@value #QUIET_GIVE_UP_MS} ms of traffic without
+     * one, a full collection frees the two devices' buffers and what native memory they held (about 8 MB of a
+     * daemon's RSS): it stops every thread for 15-30 ms, which pings sent during it would see, so it waits for a
+     * quiet moment, but not for long. The C heap's free pages, which the JIT's compilations left behind, go back to the kernel as soon as
+     * the warm-up ends (a trim stops no thread) and again after the collection, instead of at the JVM's next periodic
+     * trim (about 14 MB less for the two instances of a tunnel, measured a few seconds after start).
      */
     static void startInBackground(Aead aead, LongSupplier batchesRead) {
         if (Boolean.parseBoolean(System.getProperty("veil.warmup", "true"))) {
@@ -216,11 +217,13 @@ final class WarmUp {
                 // it does not slow `veil up` or the first real packets (compare.sh's pings right after start).
                 ThreadPriority.lowerCurrentThread();
                 runInForeground(aead);
+                NativeHeap.trim();  // no pause: the compilations' free C heap goes back now, traffic or not
                 try {
-                    if (awaitQuiet(batchesRead, QUIET_MS, QUIET_GIVE_UP_MS)) System.gc();
+                    awaitQuiet(batchesRead, QUIET_MS, QUIET_GIVE_UP_MS);
                 } catch (InterruptedException e) {
                     return;
                 }
+                System.gc();
                 NativeHeap.trim();
             });
         }
