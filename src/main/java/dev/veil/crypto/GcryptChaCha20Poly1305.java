@@ -18,11 +18,11 @@ import java.util.Optional;
 /**
  * {@link Aead} backed by libgcrypt ({@code libgcrypt.so.20}, else {@code libgcrypt.so}) through the FFM API: one
  * ChaCha20 cipher handle in Poly1305 mode per thread, keyed again only when the key changes, so a packet costs three
- * downcalls (nonce, encrypt or decrypt, tag). libgcrypt 1.9 and later interleave ChaCha20 and Poly1305 in one pass
- * over the data on CPUs with AVX2 (and AVX-512), where OpenSSL 3.0 makes two passes: on the 2-vCPU AVX2 test machine
- * it seals and opens 1420-byte packets 1.2-1.3x as fast as OpenSSL (BENCHMARKS.md). Present only when the library
- * loads, initialises and has every symbol; {@link #instance()} says whether it is, {@link #unavailableReason()} why
- * not. Loading never throws. No C code, no JNI.
+ * downcalls (nonce, encrypt or decrypt, tag). libgcrypt (1.10.1, Debian 12's, at least) interleaves ChaCha20 and
+ * Poly1305 in one pass over the data on CPUs with AVX2, where OpenSSL 3.0 makes two passes: on the 2-vCPU AVX2 test
+ * machine it seals and opens 1420-byte packets 1.2x to 1.6x as fast as OpenSSL in JMH (BENCHMARKS.md). Present
+ * only when the library loads, initialises and has every symbol; {@link #instance()} says whether it is,
+ * {@link #unavailableReason()} why not. Loading never throws. No C code, no JNI.
  *
  * <p>Thread-safe: each thread has its own handle ({@link State}); buffers, key and nonce are Java arrays passed to
  * critical downcalls as heap segments ({@link HeapSlices}), so nothing is copied or allocated per packet.
