@@ -244,14 +244,17 @@ final class FaultRelay implements AutoCloseable {
      * Read while the relay runs.
      */
     long kernelDrops() throws IOException {
+        return kernelDrops(addressA()) + kernelDrops(addressB());
+    }
+
+    /** Datagrams the kernel dropped at the UDP socket bound to {@code local} (opened for that address's family). */
+    static long kernelDrops(InetSocketAddress local) throws IOException {
+        String file = local.getAddress() instanceof Inet6Address ? "/proc/net/udp6" : "/proc/net/udp";
+        String port = String.format(":%04X", local.getPort());
         long drops = 0;
-        for (InetSocketAddress side : List.of(addressA(), addressB())) {
-            String file = side.getAddress() instanceof Inet6Address ? "/proc/net/udp6" : "/proc/net/udp";
-            String port = String.format(":%04X", side.getPort());
-            for (String line : Files.readAllLines(Path.of(file))) {
-                String[] f = line.strip().split("\\s+");
-                if (f.length > 12 && f[1].endsWith(port)) drops += Long.parseLong(f[f.length - 1]);
-            }
+        for (String line : Files.readAllLines(Path.of(file))) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length > 12 && f[1].endsWith(port)) drops += Long.parseLong(f[f.length - 1]);
         }
         return drops;
     }

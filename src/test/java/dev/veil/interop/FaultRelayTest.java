@@ -3,15 +3,19 @@ package dev.veil.interop;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,7 +38,12 @@ class FaultRelayTest {
         long sent;
 
         Peer() throws IOException {
-            channel = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+            var family = LOOPBACK instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+            channel = DatagramChannel.open(family);
+            // A busy machine can starve the reader for a while: room for far more than the ~100 datagrams that can be
+            // in flight towards it (the default buffer overflowed in CI: the kernel's RcvbufErrors went up).
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            channel.bind(new InetSocketAddress(LOOPBACK, 0));
             reader = Thread.ofPlatform().daemon().name("relay-test-peer").start(this::readLoop);
         }
 
@@ -79,6 +88,15 @@ class FaultRelayTest {
             }
         }
 
+        /** Datagrams the kernel dropped at this socket (its receive buffer was full). */
+        long kernelDrops() {
+            try {
+                return FaultRelay.kernelDrops(address());
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+
         @Override
         public void close() throws IOException {
             channel.close();
@@ -102,9 +120,19 @@ class FaultRelayTest {
         for (int i = 0; i < n; i++) {
             if (i % 50 == 0) {
                 long sentSoFar = from.sent;
-                await(() -> counters(relay, aToB).in() == sentSoFar && to.count() == counters(relay, aToB).out());
+                await(() -> counters(relay, aToB).in() == sentSoFar && to.count() == counters(relay, aToB).out(),
+                    () -> "sent " + sentSoFar + ", relay " + counters(relay, aToB) + ", receiver " + to.count()
+                        + ", relay kernel drops " + kernelDrops(relay) + ", receiver kernel drops " + to.kernelDrops());
             }
             from.send(target);
+        }
+    }
+
+    private static long kernelDrops(FaultRelay relay) {
+        try {
+            return relay.kernelDrops();
+        } catch (IOException e) {
+            return -1;
         }
     }
 
@@ -113,9 +141,13 @@ class FaultRelayTest {
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
+        await(condition, () -> "");
+    }
+
+    private static void await(BooleanSupplier condition, Supplier<String> state) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "condition not met within 20 s");
+            assertTrue(System.nanoTime() < deadline, () -> "condition not met within 20 s: " + state.get());
             Thread.sleep(1);
         }
     }
