@@ -2,7 +2,8 @@
 # Where the CPU of a whole tunnel goes, by library, for any userspace implementation (Veil's bin/veil-userspace by
 # default, or wireguard-go): a pair in two namespaces, iperf3 TCP from A to B for 3 s to get past start-up, then
 # `perf record` of both instances for 5 s of an 8-second run; prints the share of samples per shared object and the
-# top symbols. For Veil, libcrypto.so.3 is the AEAD (OpenSSL); for wireguard-go, the chacha20poly1305 symbols are.
+# top symbols. For Veil, libgcrypt.so.20 is the AEAD (libcrypto.so.3 with -Dveil.aead=openssl); for wireguard-go, the
+# chacha20poly1305 symbols are.
 # usage: bench/perf-share.sh [EXECUTABLE]   (root; needs perf)
 set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
