@@ -12,10 +12,13 @@ command -v perf >/dev/null || { echo "perf-share.sh: needs perf (apt-get install
 IMPL=${1:-$PWD/bin/veil-userspace}
 scripts/install-deps.sh
 VEIL_BUILD_ONLY=1 ./veil
+. scripts/java-home.sh
+JAVA_HOME=$(find_jdk25)
 . bench/netns-lib.sh
 NA=veil-perf-a NB=veil-perf-b
 work=$(mktemp -d /tmp/veil-perf.XXXXXX)
-cleanup() { set +e; tunnel_remove $NA $NB vpfa vpfb; rm -rf "$work"; }
+maps=()
+cleanup() { set +e; tunnel_remove $NA $NB vpfa vpfb; rm -rf "$work" "${maps[@]}"; }
 trap cleanup EXIT
 tunnel_pair $NA $NB vpfa vpfb "$IMPL" 10.240.0 10.241.0 || exit 1
 ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
@@ -25,7 +28,14 @@ ip netns exec $NA iperf3 -c 10.241.0.2 -t 8 >"$work/iperf.txt" &
 sleep 1
 perf record -F 999 -p "$pids" -o "$work/perf.data" -- sleep 5 >/dev/null 2>&1
 wait
+# Name the JIT's code for perf (HotSpot writes /tmp/perf-PID.map on request); other implementations have no jcmd.
+maps=()
+for p in ${pids//,/ }; do
+  if "$JAVA_HOME/bin/jcmd" "$p" Compiler.perfmap >/dev/null 2>&1; then
+    maps+=("/tmp/perf-$p.map")
+  fi
+done
 grep receiver "$work/iperf.txt"
 perf report -i "$work/perf.data" --no-children --sort dso 2>/dev/null | grep -v '^#' | grep -v '^$' | head -10
 echo "top symbols:"
-perf report -i "$work/perf.data" --no-children --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
+perf report -i "$work/perf.data" --no-children --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
