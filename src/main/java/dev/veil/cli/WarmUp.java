@@ -39,6 +39,8 @@ final class WarmUp {
     private static final int BURST = 48;
     /** Seconds the loopback warm-up waits for its first replies (the handshake) before it gives up. */
     static final int LOOPBACK_FIRST_S = 2;
+    /** Milliseconds a later burst of the ping warm-up (and the in-memory one's first) waits for its replies. */
+    static final long BURST_MS = 5000;
     /** Super-packets segmented and merged back (each way, IPv4 and IPv6): past C2's thresholds for the offload code. */
     static final int OFFLOAD_ROUNDS = 400;
     /** Rounds of bulk TCP each way through emulated TUNs (see {@link #runThroughTun}). */
@@ -58,6 +60,15 @@ final class WarmUp {
      * without a first reply (the loopback interface may be down in this network namespace).
      */
     static int run(Aead aead, boolean loopback) {
+        return run(aead, loopback, loopback ? TimeUnit.SECONDS.toMillis(LOOPBACK_FIRST_S) : BURST_MS, BURST_MS);
+    }
+
+    /**
+     * {@link #run(Aead, boolean)} with its own patience: how long it waits for the first burst's replies (which
+     * include the handshake's) and for each later burst's, before it gives up. Tests pass longer ones than the
+     * daemon, whose start must not hang on a warm-up.
+     */
+    static int run(Aead aead, boolean loopback, long firstMs, long burstMs) {
         SecureRandom random = new SecureRandom();
         MemoryNetwork net = new MemoryNetwork();
         Endpoint aUnder = new Endpoint(new byte[] {127, 0, 0, 1}, 1), bUnder = new Endpoint(new byte[] {127, 0, 0, 2}, 1);
@@ -83,8 +94,8 @@ final class WarmUp {
                 aTun.inject(Icmp.echoRequest(aIp, bIp, 0x7761, seq & 0xffff, 1372));
                 if (seq % BURST == 0 || seq == PACKETS) {
                     int last = seq & 0xffff;
-                    long wait = loopback && replies == 0 ? LOOPBACK_FIRST_S : 5;
-                    if (aTun.awaitDelivered(p -> Icmp.isReply(p, last), wait, TimeUnit.SECONDS) == null) return -1;
+                    long wait = replies == 0 ? firstMs : burstMs;
+                    if (aTun.awaitDelivered(p -> Icmp.isReply(p, last), wait, TimeUnit.MILLISECONDS) == null) return -1;
                     replies += aTun.drainDelivered().size();
                     bTun.drainDelivered();
                 }
@@ -110,6 +121,11 @@ final class WarmUp {
      * here, or no socket pairs), with the super-packets both TUNs read and wrote.
      */
     static TunRun runThroughTun(Aead aead, int rounds) {
+        return runThroughTun(aead, rounds, TUN_FIRST_MS, TUN_ROUND_MS);
+    }
+
+    /** {@link #runThroughTun(Aead, int)} with its own patience for the first round and each later one (tests). */
+    static TunRun runThroughTun(Aead aead, int rounds, long firstMs, long roundMs) {
         SecureRandom random = new SecureRandom();
         byte[] aIp = {10, 0, 0, 1}, bIp = {10, 0, 0, 2};
         byte[] aIp6 = new byte[16], bIp6 = new byte[16];
@@ -139,7 +155,7 @@ final class WarmUp {
                 int v = r % 4 == 3 ? 1 : 0;
                 for (byte[] f : aFrames[v]) aTun.inject(f, 0, f.length);
                 for (byte[] f : bFrames[v]) bTun.inject(f, 0, f.length);
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(r == 0 ? TUN_FIRST_MS : TUN_ROUND_MS);
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(r == 0 ? firstMs : roundMs);
                 boolean aDone = false, bDone = false;
                 while (!(aDone && bDone) && System.nanoTime() < deadline) {
                     if (!aDone && isPing(buf, aTun.receive(buf, 1))) aDone = true;
