@@ -105,6 +105,7 @@ final class FaultRelay implements AutoCloseable {
             duplicated = new AtomicLong(), heldBack = new AtomicLong(), reordered = new AtomicLong(),
             blackedOut = new AtomicLong(), overflowed = new AtomicLong(), failed = new AtomicLong(),
             discarded = new AtomicLong(), strangers = new AtomicLong();
+        final AtomicLong longestDelay = new AtomicLong();  // the longest hold chosen for a datagram, in nanoseconds
         long arrivals;        // sequence number of the last datagram that came in; receiver thread only
         long highestReleased; // highest sequence number sent so far; sender thread only
 
@@ -166,7 +167,9 @@ final class FaultRelay implements AutoCloseable {
                 heldBack.incrementAndGet();
                 d += profile.reorderHold().toNanos();
             }
-            return Math.max(0, d);
+            d = Math.max(0, d);
+            longestDelay.accumulateAndGet(d, Math::max);
+            return d;
         }
 
         /** Sends one released datagram; sender thread only, under the relay's lock. */
@@ -275,6 +278,14 @@ final class FaultRelay implements AutoCloseable {
 
     Counters bToA() {
         return bToA.counters();
+    }
+
+    /**
+     * The longest hold the relay chose for any datagram either way (its decision, not the latency a peer measures,
+     * which also holds the scheduling of the relay's threads and the receiver's).
+     */
+    Duration longestChosenDelay() {
+        return Duration.ofNanos(Math.max(aToB.longestDelay.get(), bToA.longestDelay.get()));
     }
 
     Profile profile() {

@@ -244,12 +244,17 @@ class FaultRelayTest {
             for (Got g : got) {
                 assertTrue(g.receivedNanos() - g.sentNanos() >= minimum, "never earlier than delay - jitter");
             }
-            // Expected mean: 30 ms + 25% x 20 ms = 35 ms. The machine is shared, so only the lower side is tight.
-            assertTrue(mean >= Duration.ofMillis(33).toNanos() && mean <= Duration.ofMillis(120).toNanos(), "mean " + mean / 1e6 + " ms");
+            // Expected mean: 30 ms + 25% x 20 ms = 35 ms. Measured latency can only exceed what the relay chose (its
+            // threads and the receiver's may be scheduled late on a loaded machine), so the upper side is checked on
+            // the relay's own decisions, and the measured latencies are printed.
+            assertTrue(mean >= Duration.ofMillis(33).toNanos(), "mean " + mean / 1e6 + " ms");
+            Duration longest = relay.longestChosenDelay();
+            assertTrue(longest.compareTo(profile.maxDelay()) <= 0, "held " + longest + ", bound " + profile.maxDelay());
+            assertTrue(longest.compareTo(Duration.ofMillis(40)) > 0, "some datagram was held back: " + longest);
             long late = got.stream().filter(g -> g.receivedNanos() - g.sentNanos() > profile.maxDelay().toNanos() + 100_000_000L).count();
-            assertTrue(late < got.size() / 100, late + " datagrams were more than 100 ms later than the largest delay");
             assertTrue(relay.aToB().reordered() > 0, "jitter and hold-back reorder");
-            System.out.printf("delay %s: mean latency %.1f ms over %d datagrams, %s%n", profile, mean / 1e6, got.size(), relay.aToB());
+            System.out.printf("delay %s: mean latency %.1f ms over %d datagrams, %d more than 100 ms past the bound, %s%n",
+                profile, mean / 1e6, got.size(), late, relay.aToB());
         }
     }
 
@@ -275,8 +280,11 @@ class FaultRelayTest {
 
     @Test
     void theRelayStopsByItselfAndSendsNothingAfterItsDeadline() throws Exception {
-        var profile = new FaultRelay.Profile(0, 0, 0, Duration.ofMillis(100), Duration.ZERO, Duration.ZERO);
-        try (Peer a = new Peer(); Peer b = new Peer(); FaultRelay relay = relay(a, b, profile, 5, Duration.ofMillis(800))) {
+        // A lifetime and a delay long enough that a thread stalled on a loaded machine still leaves traffic both
+        // before the deadline and in flight at it.
+        Duration delay = Duration.ofMillis(500);
+        var profile = new FaultRelay.Profile(0, 0, 0, delay, Duration.ZERO, Duration.ZERO);
+        try (Peer a = new Peer(); Peer b = new Peer(); FaultRelay relay = relay(a, b, profile, 5, Duration.ofSeconds(3))) {
             long deadline = relay.deadlineNanos();
             InetSocketAddress target = relay.addressA();
             // Keep sending until well past the deadline.
@@ -292,8 +300,8 @@ class FaultRelayTest {
             assertTrue(c.discarded() > 0, "what was still delayed at the deadline was discarded: " + c);
             await(() -> b.count() == c.out());
             for (Got g : b.got()) {
-                // Its release time (arrival + 100 ms) was before the deadline, or it would not have been sent.
-                assertTrue(g.sentNanos() + Duration.ofMillis(100).toNanos() <= deadline, "a datagram left after the deadline");
+                // Its release time (arrival + the delay) was before the deadline, or it would not have been sent.
+                assertTrue(g.sentNanos() + delay.toNanos() <= deadline, "a datagram left after the deadline");
             }
         }
     }
