@@ -243,29 +243,36 @@ public final class Flood {
     }
 
     /**
-     * Sends one real initiation with the peer's key and waits up to 5 s for its response; returns the initiation (to
-     * replay), or null when no response came.
+     * Sends a real initiation with the peer's key and waits up to a second for its response, a fresh one (new index,
+     * new timestamp) each second for up to 30 s (a daemon that has just started, on a loaded machine, may be slow to
+     * answer the first); returns the initiation that was answered (to replay), or null when none was.
      */
     private static byte[] prime(Options o, DatagramChannel c) throws IOException {
         byte[] key = Base64.getDecoder().decode(Files.readString(o.peerKey()).strip());
-        int sender = new SecureRandom().nextInt();
-        byte[] init = Forge.initiation(key, o.victim(), sender, System.currentTimeMillis() * 1_000_000L,
-            new SecureRandom());
-        java.util.Arrays.fill(key, (byte) 0);
-        c.send(ByteBuffer.wrap(init), o.target());
+        SecureRandom random = new SecureRandom();
         ByteBuffer in = ByteBuffer.allocate(2048);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < deadline) {  // the receiver thread has not started yet: poll this socket alone
-            in.clear();
-            if (c.receive(in) == null) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                continue;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try {
+            while (System.nanoTime() < deadline) {
+                int sender = random.nextInt();
+                byte[] init = Forge.initiation(key, o.victim(), sender, System.currentTimeMillis() * 1_000_000L, random);
+                c.send(ByteBuffer.wrap(init), o.target());
+                long attemptEnd = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                while (System.nanoTime() < attemptEnd) {  // the receiver thread has not started: poll this socket alone
+                    in.clear();
+                    if (c.receive(in) == null) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                        continue;
+                    }
+                    in.flip();
+                    if (in.remaining() == Protocol.RESPONSE_SIZE && in.get(0) == Protocol.MESSAGE_RESPONSE
+                        && Forge.responseReceiver(in.array(), 0) == sender) return init;
+                }
             }
-            in.flip();
-            if (in.remaining() == Protocol.RESPONSE_SIZE && in.get(0) == Protocol.MESSAGE_RESPONSE
-                && Forge.responseReceiver(in.array(), 0) == sender) return init;
+            return null;
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
         }
-        return null;
     }
 
     /** Counts every datagram that arrives on any source socket, by kind, until stopped. */
