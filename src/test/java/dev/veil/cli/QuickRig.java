@@ -181,9 +181,12 @@ final class QuickRig implements AutoCloseable {
         return exec(c, null, Map.of());
     }
 
-    /** Whether the hub reaches {@code address}: at least one of three pings is answered. */
+    /**
+     * Whether the hub reaches {@code address}: at least one of three pings is answered (ping waits up to 15 s after
+     * the last when none is: the first usually waits for a handshake with a daemon that has just started).
+     */
     boolean ping(String address) throws IOException, InterruptedException {
-        return tryHub("ping", "-c", "3", "-i", "0.2", "-W", "5", address).exit() == 0;
+        return tryHub("ping", "-c", "3", "-i", "0.2", "-W", "15", address).exit() == 0;
     }
 
     /** Whether the interface exists in the hub. */

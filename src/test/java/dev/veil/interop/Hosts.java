@@ -98,9 +98,13 @@ public final class Hosts implements AutoCloseable {
             return run(c, List.of());
         }
 
-        /** Pings an address through the tunnel; true when all answered. */
+        /**
+         * Pings an address through the tunnel; true when any echo was answered (ping's exit status). The first echo
+         * usually waits for a handshake: with no reply at all, ping waits 15 s after the last echo before it gives
+         * up, time for a daemon that has just started on a loaded machine.
+         */
         boolean ping(String address, int count) throws IOException, InterruptedException {
-            return tryIn("ping", "-c", String.valueOf(count), "-i", "0.2", "-W", "5", address).exit() == 0;
+            return tryIn("ping", "-c", String.valueOf(count), "-i", "0.2", "-W", "15", address).exit() == 0;
         }
 
         /** Bytes received from the peers so far, as {@code wg show transfer} reports them. */
