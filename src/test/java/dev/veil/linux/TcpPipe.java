@@ -16,9 +16,10 @@ import java.util.HexFormat;
  * A small program that tests run inside a network namespace ({@code ip netns exec NS java ... TcpPipe ...}):
  * {@code sink PORT} accepts one TCP connection and prints the byte count and SHA-256 of what arrived;
  * {@code source HOST PORT BYTES} sends {@link #pattern} bytes; {@code udp-sink PORT COUNT SECONDS} prints how many
- * of COUNT numbered datagrams arrived intact and how many were corrupt; {@code uso-source HOST PORT COUNT SIZE} sends
- * them 40 at a time through one IPv4 socket with UDP_SEGMENT (UDP GSO, through {@link Libc}), so the kernel builds
- * USO super-packets. Sinks print "ready" once listening.
+ * of COUNT numbered datagrams arrived intact and how many were corrupt (waiting up to 60 s for the first, then until
+ * SECONDS pass without one); {@code uso-source HOST PORT COUNT SIZE} sends them 40 at a time through one IPv4 socket
+ * with UDP_SEGMENT (UDP GSO, through {@link Libc}), so the kernel builds USO super-packets. Sinks print "ready" once
+ * listening.
  */
 public final class TcpPipe {
     private TcpPipe() {}
@@ -104,7 +105,10 @@ public final class TcpPipe {
                 int count = Integer.parseInt(args[2]);
                 try (DatagramSocket s = new DatagramSocket(Integer.parseInt(args[1]))) {
                     s.setReceiveBufferSize(1 << 22);
-                    s.setSoTimeout(Integer.parseInt(args[3]) * 1000);
+                    // The first datagram comes once the source's JVM has started (slow on a loaded machine); after
+                    // it, SECONDS without one ends the count.
+                    s.setSoTimeout(60_000);
+                    int idleMs = Integer.parseInt(args[3]) * 1000;
                     System.out.println("ready");
                     System.out.flush();
                     boolean[] seen = new boolean[count];
@@ -114,6 +118,7 @@ public final class TcpPipe {
                         while (good < count) {
                             DatagramPacket p = new DatagramPacket(buf, buf.length);
                             s.receive(p);
+                            s.setSoTimeout(idleMs);
                             int n = (buf[0] & 0xff) << 8 | (buf[1] & 0xff);
                             byte[] want = chunk(n * 7919L, p.getLength() - 2);
                             if (n < count && java.util.Arrays.equals(buf, 2, p.getLength(), want, 0, want.length)) {
