@@ -45,6 +45,11 @@ public final class MemoryTun implements TunDevice {
         notifyAll();
     }
 
+    /** Packets injected and not read yet (a producer in a test keeps this bounded). */
+    public synchronized int queued() {
+        return outbound.size();
+    }
+
     /**
      * Non-blocking read: fills the batch with what is queued (possibly nothing). A packet longer than the batch's
      * buffers is dropped and counted ({@link #tooLong}), as a real TUN's reader drops what does not fit.
