@@ -138,7 +138,7 @@ public final class Hosts implements AutoCloseable {
     }
 
     final String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1000, 10000));
-    final int net = ThreadLocalRandom.current().nextInt(1, 250);
+    final int net = unusedNet();
     final Host a;
     final Host b;
 
@@ -188,6 +188,26 @@ public final class Hosts implements AutoCloseable {
     /** The name of {@code h}'s underlay veth, inside its namespace. */
     String underlayLink(Host h) {
         return "vv" + suffix + (h == a ? "a" : "b");
+    }
+
+    /**
+     * A third octet for this pair's 10.233.NET.0/24 addresses that no address in the root namespace uses (a pair
+     * joined through the root namespace puts its ends there, and an aborted run may have left one behind).
+     */
+    private static int unusedNet() {
+        String used;
+        try {
+            used = run(List.of("ip", "-o", "-4", "addr", "show"), List.of()).output();
+        } catch (IOException e) {
+            used = "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            used = "";
+        }
+        for (int tries = 0; ; tries++) {
+            int net = ThreadLocalRandom.current().nextInt(1, 250);
+            if (tries >= 100 || !used.contains(" 10.233." + net + ".")) return net;
+        }
     }
 
     private void joinViaRoot() throws IOException, InterruptedException {
