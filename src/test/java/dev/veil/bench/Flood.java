@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -51,7 +53,7 @@ public final class Flood {
 
     /** What one run did. */
     record Report(Options o, long sent, long notSent, double seconds, Map<String, Long> kinds, boolean primed,
-                  long cookieReplies, long responses, long otherReplies) {
+                  long cookieReplies, long responses, long otherReplies, long latePrimeResponses) {
         long replies() { return cookieReplies + responses + otherReplies; }
 
         String json() {
@@ -69,7 +71,8 @@ public final class Flood {
             }
             b.append("},\"primed\":").append(primed).append(",\"replies\":").append(replies());
             b.append(",\"cookie_replies\":").append(cookieReplies).append(",\"responses\":").append(responses);
-            return b.append(",\"other_replies\":").append(otherReplies).append('}').toString();
+            b.append(",\"other_replies\":").append(otherReplies);
+            return b.append(",\"late_prime_responses\":").append(latePrimeResponses).append('}').toString();
         }
     }
 
@@ -150,11 +153,12 @@ public final class Flood {
         List<DatagramChannel> channels = new ArrayList<>();
         try (Selector selector = Selector.open()) {
             for (InetAddress a : addresses(o.firstSource(), o.sources())) channels.add(bind(a, selector));
-            Receiver receiver = new Receiver(selector);
+            Set<Integer> primeSenders = ConcurrentHashMap.newKeySet();
+            Receiver receiver = new Receiver(selector, primeSenders);
             boolean primed = false;
             byte[] replay = null;
             if (o.mode().equals("silence") && o.peerKey() != null) {
-                replay = prime(o, channels.getFirst());
+                replay = prime(o, channels.getFirst(), primeSenders);
                 primed = replay != null;
             }
             Thread rx = Thread.ofPlatform().name("flood-rx").daemon().start(receiver);
@@ -196,7 +200,7 @@ public final class Flood {
                 Thread.currentThread().interrupt();
             }
             return new Report(o, sent, notSent, seconds, sentByKind, primed, receiver.cookies.get(),
-                receiver.responses.get(), receiver.others.get());
+                receiver.responses.get(), receiver.others.get(), receiver.latePrime.get());
         } finally {
             for (DatagramChannel c : channels) c.close();
         }
@@ -245,9 +249,12 @@ public final class Flood {
     /**
      * Sends a real initiation with the peer's key and waits up to a second for its response, a fresh one (new index,
      * new timestamp) each second for up to 30 s (a daemon that has just started, on a loaded machine, may be slow to
-     * answer the first); returns the initiation that was answered (to replay), or null when none was.
+     * answer the first); returns the initiation that was answered (to replay), or null when none was. Each attempt's
+     * sender index goes into {@code senders}: a response to an earlier, unanswered attempt may still come later, and
+     * it answers a real initiation, not an unauthenticated datagram. The answered attempt's index is taken out again,
+     * since that initiation is replayed and a second response to it would answer a replay.
      */
-    private static byte[] prime(Options o, DatagramChannel c) throws IOException {
+    private static byte[] prime(Options o, DatagramChannel c, Set<Integer> senders) throws IOException {
         byte[] key = Base64.getDecoder().decode(Files.readString(o.peerKey()).strip());
         SecureRandom random = new SecureRandom();
         ByteBuffer in = ByteBuffer.allocate(2048);
@@ -255,6 +262,7 @@ public final class Flood {
         try {
             while (System.nanoTime() < deadline) {
                 int sender = random.nextInt();
+                senders.add(sender);
                 byte[] init = Forge.initiation(key, o.victim(), sender, System.currentTimeMillis() * 1_000_000L, random);
                 c.send(ByteBuffer.wrap(init), o.target());
                 long attemptEnd = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
@@ -266,7 +274,11 @@ public final class Flood {
                     }
                     in.flip();
                     if (in.remaining() == Protocol.RESPONSE_SIZE && in.get(0) == Protocol.MESSAGE_RESPONSE
-                        && Forge.responseReceiver(in.array(), 0) == sender) return init;
+                        && Forge.responseReceiver(in.array(), 0) == sender) {
+                        // This one is replayed later: a response to its index from now on answers a replay.
+                        senders.remove(sender);
+                        return init;
+                    }
                 }
             }
             return null;
@@ -277,12 +289,15 @@ public final class Flood {
 
     /** Counts every datagram that arrives on any source socket, by kind, until stopped. */
     private static final class Receiver implements Runnable {
-        final AtomicLong cookies = new AtomicLong(), responses = new AtomicLong(), others = new AtomicLong();
+        final AtomicLong cookies = new AtomicLong(), responses = new AtomicLong(), others = new AtomicLong(),
+            latePrime = new AtomicLong();
         private final Selector selector;
+        private final Set<Integer> primeSenders;
         private volatile boolean stopped;
 
-        Receiver(Selector selector) {
+        Receiver(Selector selector, Set<Integer> primeSenders) {
             this.selector = selector;
+            this.primeSenders = primeSenders;
         }
 
         void stop() {
@@ -319,7 +334,8 @@ public final class Flood {
             if (type == Protocol.MESSAGE_COOKIE_REPLY && len == Protocol.COOKIE_REPLY_SIZE) {
                 cookies.incrementAndGet();
             } else if (type == Protocol.MESSAGE_RESPONSE && len == Protocol.RESPONSE_SIZE) {
-                responses.incrementAndGet();
+                int receiver = Forge.responseReceiver(b.array(), b.arrayOffset() + b.position());
+                (primeSenders.contains(receiver) ? latePrime : responses).incrementAndGet();
             } else {
                 others.incrementAndGet();
             }
