@@ -12,11 +12,11 @@ class WarmUpTest {
      * The patience the tests give the warm-ups: the daemon's (2 s for the handshake, 0.5 s a TUN round) is for a
      * start that must not hang, and a loaded CI machine can stall a thread for longer than that.
      */
-    private static final long FIRST_MS = 30_000, STEP_MS = 30_000;
+    private static final long PATIENCE_MS = 30_000;
 
     @Test
     void everyWarmUpPacketIsAnsweredAndNoThreadIsLeftBehind() throws Exception {
-        assertEquals(WarmUp.PACKETS, WarmUp.run(Aead.defaultBackend(), false, FIRST_MS, STEP_MS));
+        assertEquals(WarmUp.PACKETS, WarmUp.run(Aead.defaultBackend(), false, PATIENCE_MS, PATIENCE_MS));
         long deadline = System.nanoTime() + 10_000_000_000L;
         for (Thread t : warmThreads()) t.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         assertEquals(java.util.List.of(), warmThreads(), "the in-memory devices' threads end with the warm-up");
@@ -24,13 +24,13 @@ class WarmUpTest {
 
     @Test
     void overLoopbackSocketsEveryPacketIsAnsweredToo() throws Exception {
-        assertEquals(WarmUp.PACKETS, WarmUp.run(Aead.defaultBackend(), true, FIRST_MS, STEP_MS));
+        assertEquals(WarmUp.PACKETS, WarmUp.run(Aead.defaultBackend(), true, PATIENCE_MS, PATIENCE_MS));
     }
 
     @Test
     void throughEmulatedTunsEveryRoundsPingComesThroughBothWays() throws Exception {
         // Bulk TCP super-packets, ACKs and a ping each way a round, through the TUNs' offload code and loopback UDP.
-        WarmUp.TunRun run = WarmUp.runThroughTun(Aead.defaultBackend(), 40, FIRST_MS, STEP_MS);
+        WarmUp.TunRun run = WarmUp.runThroughTun(Aead.defaultBackend(), 40, PATIENCE_MS, PATIENCE_MS);
         assertEquals(2 * 40, run.pings());
         // Each round each TUN reads two TSO super-packets, and each writes the other side's back merged.
         assertEquals(2 * 2 * 40, run.superPacketsRead());

@@ -68,8 +68,8 @@ class DenialOfServiceTest {
                 Files.writeString(key, h.a.privateKey + "\n");
                 Map<String, Long> before = veilStats(h.b);
                 int each = 100;
-                // 100 a second, three of the nine kinds with a valid mac1: far below what puts Veil under load (see the flood
-                // test), even when a loaded machine starves its handshake thread for a few seconds.
+                // 100 a second, three of the nine kinds with a valid mac1: far below what puts Veil under load (see
+                // the flood test), even when a loaded machine starves its handshake thread for a few seconds.
                 String report = flood(h, "--mode", "silence", "--count", String.valueOf(each), "--rate", "100",
                     "--seconds", "30", "--peer-key", key.toString());
                 System.out.println("silence: " + report);
