@@ -3,12 +3,14 @@
 # runs (TCP, one stream, forward and reverse in turn), with the throughput of each run: for changes that move RSS
 # by a few MB, which compare.sh's single sample per run hides in its spread. Any userspace implementation; Veil's
 # bin/veil-userspace by default. VEIL_JAVA_OPTS and MALLOC_ARENA_MAX reach Veil's JVMs.
-# usage: bench/rss.sh [-e EXECUTABLE] [-n RUNS] [-t SECONDS]   (root; defaults 4 runs of 5 s)
+# With -s SECONDS, instead: one forward run of that length started as soon as the tunnel is up, and the RSS every
+# half second from then until twice that long (whether memory stays flat in the first seconds, while the JIT works).
+# usage: bench/rss.sh [-e EXECUTABLE] [-n RUNS] [-t SECONDS] [-s SECONDS]   (root; defaults 4 runs of 5 s)
 set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 [ "$(id -u)" = 0 ] || { echo "rss.sh: needs root (namespaces, TUN)" >&2; exit 1; }
-IMPL=$PWD/bin/veil-userspace N=4 T=5
-while getopts "e:n:t:" o; do case $o in e) IMPL=$OPTARG;; n) N=$OPTARG;; t) T=$OPTARG;; *) exit 2;; esac; done
+IMPL=$PWD/bin/veil-userspace N=4 T=5 S=0
+while getopts "e:n:t:s:" o; do case $o in e) IMPL=$OPTARG;; n) N=$OPTARG;; t) T=$OPTARG;; s) S=$OPTARG;; *) exit 2;; esac; done
 scripts/install-deps.sh
 VEIL_BUILD_ONLY=1 ./veil
 . bench/netns-lib.sh
@@ -18,6 +20,16 @@ trap cleanup EXIT
 tunnel_pair $NA $NB vrsa vrsb "$IMPL" 10.232.0 10.233.0 || exit 1
 rss_mb() { local s=0 p; for p in $(impl_pids $NA $NB); do s=$((s + $(awk '/^VmRSS/{print $2}' /proc/$p/status))); done; echo $((s / 1024)); }
 ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
+if [ "$S" -gt 0 ]; then
+  g=$(mktemp /tmp/rss-iperf.XXXXXX)
+  ip netns exec $NA iperf3 -c 10.233.0.2 -t "$S" -f g >"$g" 2>&1 &
+  line="MB every 0.5 s from start (a ${S}-second forward run from 0 s):"
+  for _ in $(seq 1 $((4 * S))); do line="$line $(rss_mb)"; sleep 0.5; done
+  wait
+  echo "$line; fwd $(awk '/receiver/{print $(NF-2)}' "$g") Gbit/s"
+  rm -f "$g"
+  exit 0
+fi
 line="start $(rss_mb) MB"
 for i in $(seq 1 "$N"); do
   flag=""; [ $((i % 2)) = 0 ] && flag="-R"
