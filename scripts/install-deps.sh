@@ -12,8 +12,11 @@ command -v wireguard-go >/dev/null || need+=(wireguard-go)
 command -v iperf3 >/dev/null || need+=(iperf3)
 command -v python3 >/dev/null || need+=(python3)
 command -v ethtool >/dev/null || need+=(ethtool)
-ldconfig -p 2>/dev/null | grep -q 'libsodium\.so\.23 ' || need+=(libsodium23)
-ldconfig -p 2>/dev/null | grep -q 'libgcrypt\.so\.20 ' || need+=(libgcrypt20)
+# Read whole before grep (not `ldconfig -p | grep -q`: grep -q stops at the first match, ldconfig then dies of SIGPIPE,
+# and pipefail counts that as "not found", so a present library was sometimes installed again).
+libs=$(ldconfig -p 2>/dev/null || true)
+grep -q 'libsodium\.so\.23 ' <<<"$libs" || need+=(libsodium23)
+grep -q 'libgcrypt\.so\.20 ' <<<"$libs" || need+=(libgcrypt20)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "install-deps: missing ${need[*]} (not root or no apt-get; the tests that need them will skip)" >&2
