@@ -15,7 +15,8 @@ scripts/install-deps.sh
 VEIL_BUILD_ONLY=1 ./veil
 . bench/netns-lib.sh
 NA=veil-rss-a NB=veil-rss-b
-cleanup() { set +e; tunnel_remove $NA $NB vrsa vrsb; }
+g=""  # -s: the iperf3 client's output
+cleanup() { set +e; tunnel_remove $NA $NB vrsa vrsb; [ -n "$g" ] && rm -f "$g"; }
 trap cleanup EXIT
 tunnel_pair $NA $NB vrsa vrsb "$IMPL" 10.232.0 10.233.0 || exit 1
 rss_mb() { local s=0 p; for p in $(impl_pids $NA $NB); do s=$((s + $(awk '/^VmRSS/{print $2}' /proc/$p/status))); done; echo $((s / 1024)); }
@@ -27,7 +28,6 @@ if [ "$S" -gt 0 ]; then
   for _ in $(seq 1 $((4 * S))); do line="$line $(rss_mb)"; sleep 0.5; done
   wait
   echo "$line; fwd $(awk '/receiver/{print $(NF-2)}' "$g") Gbit/s"
-  rm -f "$g"
   exit 0
 fi
 line="start $(rss_mb) MB"
