@@ -3,7 +3,8 @@
 #
 # usage: compare.sh [-t SECONDS] [-r RUNS] [-P STREAMS] NAME=EXECUTABLE [NAME=EXECUTABLE ...]
 #
-# Veil's copy of ../shared/bench/compare.sh with one addition: -P, parallel iperf3 streams (default 1).
+# Veil's copy of ../shared/bench/compare.sh with two additions: -P, parallel iperf3 streams (default 1), and a
+# first run of each EXECUTABLE --version outside the namespaces (a launcher that builds on first use needs the network).
 #
 # Each EXECUTABLE must honour wireguard-go's contract: `EXECUTABLE IFNAME` creates the
 # TUN interface IFNAME, serves the UAPI socket /var/run/wireguard/IFNAME.sock and returns
@@ -18,7 +19,7 @@ set -uo pipefail
 T=10; R=3; P=1
 while getopts "t:r:P:" o; do case $o in t) T=$OPTARG;; r) R=$OPTARG;; P) P=$OPTARG;; *) exit 2;; esac; done
 shift $((OPTIND-1))
-[ $# -ge 1 ] || { sed -n '2,18p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,17p' "$0"; exit 2; }
 echo "compare.sh: $T s per direction, $R run(s), $P stream(s)"
 for p in wg iperf3 ping python3; do command -v $p >/dev/null || { echo "missing $p (apt-get install wireguard-tools iperf3 iputils-ping)"; exit 2; }; done
 
@@ -60,6 +61,11 @@ HZ=$(getconf CLK_TCK)
 
 names=(); exes=()
 for a in "$@"; do names+=("${a%%=*}"); exes+=("${a#*=}"); done
+# Each executable runs once outside the test hosts first (`EXECUTABLE --version`), so that one that builds itself on
+# first use (Veil's launcher runs Maven, which may need the network) does so here and not inside a namespace.
+for i in "${!names[@]}"; do
+  "${exes[$i]}" --version >>"$OUT/impl.log" 2>&1 || { echo "${names[$i]}: ${exes[$i]} --version failed (see $OUT/impl.log)"; exit 2; }
+done
 for run in $(seq 1 "$R"); do
   for i in "${!names[@]}"; do
     n=${names[$i]}; e=${exes[$i]}
