@@ -41,6 +41,7 @@ final class DaemonCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Account account = account(user, group);
         Daemon daemon = Daemon.start(ifname, mtu, auditLog, account != null);
+        daemon.startWarmUp();
         if (account != null) {
             try {
                 System.err.println("veil: " + daemon.dropTo(account).describe());

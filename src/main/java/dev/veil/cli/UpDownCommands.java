@@ -110,6 +110,7 @@ final class UpDownCommands {
                     daemon[0] = Daemon.start(name, 1420, null, account != null);
                     served = daemon[0];
                 });
+                daemon[0].startWarmUp();  // now that the interface is set up: see Daemon#startWarmUp
                 if (account != null) {
                     try {
                         System.err.println("veil: " + daemon[0].dropTo(account).describe());
