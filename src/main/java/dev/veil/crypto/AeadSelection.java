@@ -6,9 +6,9 @@ import java.util.Optional;
 /**
  * Chooses {@link Aead#defaultBackend()} once per JVM and logs the choice in one line. The system property
  * {@value #PROPERTY} forces a backend ({@code jdk}, {@code bouncycastle}, {@code openssl}, {@code libsodium} or
- * {@code libgcrypt}); unset, libgcrypt is used when it loads and passes a self-test (the fastest here, one pass over
- * the data with AVX2), else OpenSSL when libcrypto does, else the JDK, and the line names what was passed over and
- * why. A forced native backend that is unavailable or fails the self-test falls back to the JDK, and the line says
+ * {@code libgcrypt}); unset, libgcrypt is used when it loads and passes a self-test (the fastest on an AVX2 CPU, one
+ * pass over the data; on an AVX-512 CPU OpenSSL is faster but holds about 4 MB more per process: BENCHMARKS.md),
+ * else OpenSSL when libcrypto does, else the JDK, and the line names what was passed over and why. A forced native backend that is unavailable or fails the self-test falls back to the JDK, and the line says
  * why. Immutable after class initialisation; thread-safe.
  */
 final class AeadSelection {
