@@ -12,6 +12,7 @@ import dev.veil.config.KeyFile;
 import dev.veil.config.PeerSection;
 import dev.veil.config.UapiSet;
 import dev.veil.config.WgConfig;
+import dev.veil.linux.LinuxTun;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -143,7 +144,7 @@ final class Quick {
      * rules and the interface again and throws. Afterwards a signal takes the interface down until {@link #detach}.
      */
     void up(Starter starter) throws IOException, InterruptedException {
-        if (!query("ip", "link", "show", "dev", ifname).isBlank()) throw new UserError("`" + ifname + "' already exists");
+        if (deviceMtu(ifname) != Integer.MAX_VALUE) throw new UserError("`" + ifname + "' already exists");
         byte[] privateKey;
         try {
             privateKey = KeyFile.privateKey(file, config.iface(), insecurePermissions);
@@ -269,11 +270,21 @@ final class Quick {
         Matcher m = Pattern.compile("mtu (\\d+)").matcher(route);
         if (m.find()) return Integer.parseInt(m.group(1));
         Matcher d = Pattern.compile("dev (\\S+)").matcher(route);
-        if (d.find()) {
-            Matcher lm = Pattern.compile("mtu (\\d+)").matcher(query("ip", "link", "show", "dev", d.group(1)));
-            if (lm.find()) return Integer.parseInt(lm.group(1));
+        return d.find() ? deviceMtu(d.group(1)) : Integer.MAX_VALUE;
+    }
+
+    /**
+     * A device's MTU, or MAX_VALUE when there is no such device: asked of the kernel directly, which is what
+     * `ip link show` prints, without a process for it; through `ip` only when the kernel's answer is an error.
+     */
+    private static int deviceMtu(String dev) throws IOException, InterruptedException {
+        try {
+            int mtu = LinuxTun.interfaceMtu(dev);
+            return mtu < 0 ? Integer.MAX_VALUE : mtu;
+        } catch (IOException e) {
+            Matcher lm = Pattern.compile("mtu (\\d+)").matcher(query("ip", "link", "show", "dev", dev));
+            return lm.find() ? Integer.parseInt(lm.group(1)) : Integer.MAX_VALUE;
         }
-        return Integer.MAX_VALUE;
     }
 
     private void setDns(InterfaceSection iface) throws IOException, InterruptedException {

@@ -39,6 +39,9 @@ class VeilUpTest {
             QuickRig.Exec up = rig.veilInHub("up", conf.toString());
             assertEquals(0, up.exit(), up.all());
             assertEquals("up " + name, Files.readString(marks.resolve("postup")).strip(), "PostUp ran with %i replaced");
+            QuickRig.Exec again = rig.veilInHub("up", conf.toString());
+            assertEquals(1, again.exit(), again.all());
+            assertTrue(again.all().contains("`" + name + "' already exists"), again.all());
             assertTrue(rig.hub("ip", "-o", "link", "show", "dev", name).contains(" mtu 1380 "), "MTU");
             String addresses = rig.hub("ip", "-o", "address", "show", "dev", name);
             assertTrue(addresses.contains("inet " + rig.hubTunnel4 + "/24 "), addresses);
