@@ -111,7 +111,8 @@ final class Daemon implements AutoCloseable {
      * Starts the JIT warm-up in the background ({@link WarmUp#startInBackground}). The caller chooses the moment:
      * {@code veil daemon} at once (wg or wg-quick configure it afterwards, and the sooner the data path is compiled
      * the better), {@code veil up} once the interface is set up, so that the warm-up's compilations do not queue
-     * before those of the steps in between (`veil up` to the first handshake took about 0.1-0.2 s longer).
+     * before those of the steps in between (started with the daemon, it made `veil up` to the first handshake
+     * 0.06-0.2 s longer in startup.sh: BENCHMARKS.md).
      */
     void startWarmUp() {
         WarmUp.startInBackground(Aead.defaultBackend(), device::batchesRead);

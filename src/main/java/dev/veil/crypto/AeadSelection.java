@@ -8,8 +8,9 @@ import java.util.Optional;
  * {@value #PROPERTY} forces a backend ({@code jdk}, {@code bouncycastle}, {@code openssl}, {@code libsodium} or
  * {@code libgcrypt}); unset, libgcrypt is used when it loads and passes a self-test (the fastest on an AVX2 CPU, one
  * pass over the data; on an AVX-512 CPU OpenSSL is faster but holds about 4 MB more per process: BENCHMARKS.md),
- * else OpenSSL when libcrypto does, else the JDK, and the line names what was passed over and why. A forced native backend that is unavailable or fails the self-test falls back to the JDK, and the line says
- * why. Immutable after class initialisation; thread-safe.
+ * else OpenSSL when libcrypto does, else the JDK, and the line names what was passed over and why. A forced native
+ * backend that is unavailable or fails the self-test falls back to the JDK, and the line says why. Immutable after
+ * class initialisation; thread-safe.
  */
 final class AeadSelection {
     /** The system property that forces a backend. */
