@@ -14,20 +14,43 @@ public final class PacketBatch {
     private final MemorySegment[] segments;
     private final int[] lengths;
     private final Endpoint[] endpoints;
+    private final int bufferSize;
     private int count;
 
     /** A batch of {@code capacity} buffers of {@code bufferSize} bytes each. */
     public PacketBatch(int capacity, int bufferSize) {
-        buffers = new byte[capacity][bufferSize];
+        this(capacity, bufferSize, true);
+    }
+
+    private PacketBatch(int capacity, int bufferSize, boolean allocate) {
+        this.bufferSize = bufferSize;
+        buffers = new byte[capacity][];
         segments = new MemorySegment[capacity];
-        for (int i = 0; i < capacity; i++) segments[i] = MemorySegment.ofArray(buffers[i]);
+        if (allocate) {
+            for (int i = 0; i < capacity; i++) allocate(i);
+        }
         lengths = new int[capacity];
         endpoints = new Endpoint[capacity];
     }
 
+    /**
+     * A batch whose buffers are allocated the first time {@link #add} fills them and kept from then on: for batches
+     * that seldom fill (the device's control-message outbox holds a handshake or a keepalive at a time), so that
+     * their unused buffers take no memory. Filled only through {@link #add}: {@link #buffer buffer(i)} of a slot
+     * never filled is null.
+     */
+    public static PacketBatch growing(int capacity, int bufferSize) {
+        return new PacketBatch(capacity, bufferSize, false);
+    }
+
+    private void allocate(int i) {
+        buffers[i] = new byte[bufferSize];
+        segments[i] = MemorySegment.ofArray(buffers[i]);
+    }
+
     public int capacity() { return buffers.length; }
 
-    public int bufferSize() { return buffers[0].length; }
+    public int bufferSize() { return bufferSize; }
 
     /** Number of filled entries. */
     public int count() { return count; }
@@ -53,7 +76,8 @@ public final class PacketBatch {
 
     /** Appends a copy of data[off, off+len); false when the batch is full or the data does not fit a buffer. */
     public boolean add(byte[] data, int off, int len, Endpoint endpoint) {
-        if (count == buffers.length || len > buffers[count].length) return false;
+        if (count == buffers.length || len > bufferSize) return false;
+        if (buffers[count] == null) allocate(count);
         System.arraycopy(data, off, buffers[count], 0, len);
         lengths[count] = len;
         endpoints[count] = endpoint;

@@ -601,9 +601,11 @@ public final class Device implements AutoCloseable {
         private final PacketBatch host;
 
         Outbox(int bufferSize) {
-            // Any inner packet up to 64 KiB fits, whatever the MTU becomes later.
-            net = new PacketBatch(BATCH, bufferSize);
-            host = new PacketBatch(BATCH, bufferSize);
+            // Any inner packet up to 64 KiB fits, whatever the MTU becomes later. The buffers are allocated as they
+            // are first filled: a step seldom leaves more than a few actions, and 2 x 64 full-size buffers would hold
+            // 1.2 MB of heap a device (BENCHMARKS.md, "The heap's high-water mark").
+            net = PacketBatch.growing(BATCH, bufferSize);
+            host = PacketBatch.growing(BATCH, bufferSize);
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.veil.buffer;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,5 +51,32 @@ class PacketBatchTest {
         assertEquals(0, b.count());
         assertEquals(null, b.endpoint(0));
         assertEquals(null, b.endpoint(1));
+    }
+
+    @Test
+    void aGrowingBatchAllocatesEachBufferWhenFirstFilledAndKeepsIt() {
+        PacketBatch b = PacketBatch.growing(3, 8);
+        assertEquals(3, b.capacity());
+        assertEquals(8, b.bufferSize());
+        for (int i = 0; i < 3; i++) assertNull(b.buffer(i), "buffer " + i + " allocated before it was filled");
+        byte[] data = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        assertFalse(b.add(data, 0, 9, null), "9 bytes went into an 8-byte buffer");
+        assertNull(b.buffer(0), "a refused add allocated a buffer");
+        assertTrue(b.add(data, 1, 8, null));
+        assertEquals(8, b.buffer(0).length);
+        assertEquals(8, b.segment(0).byteSize());
+        assertEquals(2, b.segment(0).get(JAVA_BYTE, 0));
+        assertNull(b.buffer(1), "filling buffer 0 allocated buffer 1");
+        byte[] first = b.buffer(0);
+        b.clear();
+        assertTrue(b.add(data, 4, 2, null));
+        assertSame(first, b.buffer(0), "the buffer was not kept through a clear");
+        assertEquals(5, b.segment(0).get(JAVA_BYTE, 0));
+        assertTrue(b.add(data, 0, 3, null));
+        assertTrue(b.add(data, 0, 3, null));
+        assertTrue(b.isFull());
+        b.swap(0, 2);
+        assertSame(first, b.buffer(2));
+        assertEquals(1, b.segment(0).get(JAVA_BYTE, 0));
     }
 }
