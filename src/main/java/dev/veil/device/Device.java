@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -102,8 +102,13 @@ public final class Device implements AutoCloseable {
     /** When the timer thread last read the TUN's MTU; that thread's alone. */
     private long mtuCheckedAt;
     private volatile boolean closed;
-    /** Batches read from the TUN or the socket so far (see {@link #batchesRead}). */
-    private final LongAdder batchesRead = new LongAdder();
+    /**
+     * Batches read from the TUN and from the socket so far (see {@link #batchesRead}), each counted by the one thread
+     * that reads there. Not a LongAdder shared by both: its first contention between the two readers made C2 code that
+     * had inlined its uncontended path deoptimise, and the reading loops were compiled again seconds into traffic
+     * (BENCHMARKS.md).
+     */
+    private final AtomicLong tunBatchesRead = new AtomicLong(), netBatchesRead = new AtomicLong();
     private volatile Throwable failure;
     private volatile Consumer<Throwable> onFailure = t -> {};
 
@@ -330,7 +335,12 @@ public final class Device implements AutoCloseable {
      * traffic at the moment (the daemon does its one-time housekeeping when it does not). Lock-free.
      */
     public long batchesRead() {
-        return batchesRead.sum();
+        return tunBatchesRead.getOpaque() + netBatchesRead.getOpaque();
+    }
+
+    /** Counts a batch on a counter only the calling thread writes. */
+    private static void countBatch(AtomicLong counter) {
+        counter.setOpaque(counter.getPlain() + 1);
     }
 
     /** Handshake messages dropped because the queue was full. */
@@ -397,7 +407,7 @@ public final class Device implements AutoCloseable {
     /** Without workers: reads, seals and sends on this thread. */
     private boolean readTunInline(PacketBatch packets) throws IOException {
         if (tun.read(packets) <= 0) return false;
-        batchesRead.increment();
+        countBatch(tunBatchesRead);
         onTunPackets(packets);
         return true;
     }
@@ -407,7 +417,7 @@ public final class Device implements AutoCloseable {
         DatagramTransport t = transport;
         int n = t.receive(datagrams);
         if (n > 0) {
-            batchesRead.increment();
+            countBatch(netBatchesRead);
             onDatagrams(datagrams);
         } else if (n < 0 && t == transport) {
             waitForRebind(t);
@@ -419,7 +429,7 @@ public final class Device implements AutoCloseable {
     private boolean readTun() throws IOException, InterruptedException {
         OutboundBatch b = outbound.acquire();
         if (b == null || tun.read(b.packets()) <= 0) return false;
-        batchesRead.increment();
+        countBatch(tunBatchesRead);
         boolean seal = prepareOutbound(b);
         outbound.publish(b, seal);
         if (seal) cryptoQueue.add(b);
@@ -433,7 +443,7 @@ public final class Device implements AutoCloseable {
         DatagramTransport t = transport;
         int n = t.receive(b.datagrams());
         if (n > 0) {
-            batchesRead.increment();
+            countBatch(netBatchesRead);
             boolean open = prepareInbound(b);
             inbound.publish(b, open);
             if (open) cryptoQueue.add(b);
