@@ -118,7 +118,8 @@ final class WarmUp {
      * {@value #TUN_ROUND_MS} ms, {@value #TUN_FIRST_MS} ms for the first round, which includes the handshake). This is
      * the shape of compare.sh's iperf3 traffic, so the JIT compiles the branches real traffic takes. Returns the
      * pings that came through (two a round when nothing was lost), or -1 when the first round had none (no loopback
-     * here, or no socket pairs), with the super-packets both TUNs read and wrote.
+     * here, or no socket pairs), with the super-packets both TUNs read and wrote and the packets dropped for want of
+     * a route (each side's one a round to {@link #UNROUTED}).
      */
     static TunRun runThroughTun(Aead aead, int rounds) {
         return runThroughTun(aead, rounds, TUN_FIRST_MS, TUN_ROUND_MS);
@@ -146,8 +147,10 @@ final class WarmUp {
             b.start();
             byte[][][] aFrames = new byte[2][][], bFrames = new byte[2][][];
             for (int v = 0; v < 2; v++) {
-                aFrames[v] = tunFrames(v == 1, false, Icmp.echoRequest(aIp, bIp, 0x7761, 1));
-                bFrames[v] = tunFrames(v == 1, true, Icmp.echoRequest(bIp, aIp, 0x7762, 1));
+                aFrames[v] = tunFrames(v == 1, false, Icmp.echoRequest(aIp, bIp, 0x7761, 1),
+                    Icmp.echoRequest(aIp, UNROUTED, 0x7763, 1));
+                bFrames[v] = tunFrames(v == 1, true, Icmp.echoRequest(bIp, aIp, 0x7762, 1),
+                    Icmp.echoRequest(bIp, UNROUTED, 0x7764, 1));
             }
             byte[] buf = new byte[1 << 17];
             int pings = 0;
@@ -180,14 +183,28 @@ final class WarmUp {
     }
 
     /**
-     * What one side's kernel hands its TUN in a round: a round of its bulk flow (from 10.0.0.1, or back with
-     * {@code reverse}), its ACK of the other side's round, and the ping, each behind its vnet header.
+     * The destination of a packet each side sends every round that no peer's allowed IPs cover: a real interface
+     * gets such packets as soon as it is up (the kernel's IPv6 router solicitations and multicast reports), and when
+     * the warm-up had sent none, C2 had compiled the routing step for a peer always found, and the first one made it
+     * deoptimise and compile again (BENCHMARKS.md).
      */
-    private static byte[][] tunFrames(boolean v6, boolean reverse, byte[] ping) {
+    static final byte[] UNROUTED = {10, 0, 0, 99};
+
+    /**
+     * What one side's kernel hands its TUN in a round: a round of its bulk flow (from 10.0.0.1, or back with
+     * {@code reverse}), its ACK of the other side's round, a packet without a route, and the ping, each behind its
+     * vnet header.
+     */
+    private static byte[][] tunFrames(boolean v6, boolean reverse, byte[] ping, byte[] stray) {
         byte[][] bulk = OffloadWarmUp.bulkRound(v6, reverse);
-        byte[] framedPing = new byte[VirtioNetHdr.LENGTH + ping.length];
-        System.arraycopy(ping, 0, framedPing, VirtioNetHdr.LENGTH, ping.length);
-        return new byte[][] {bulk[0], bulk[1], OffloadWarmUp.ackOfBulkRound(v6, !reverse), framedPing};
+        return new byte[][] {bulk[0], bulk[1], OffloadWarmUp.ackOfBulkRound(v6, !reverse), framed(stray), framed(ping)};
+    }
+
+    /** The packet behind an empty vnet header. */
+    private static byte[] framed(byte[] packet) {
+        byte[] frame = new byte[VirtioNetHdr.LENGTH + packet.length];
+        System.arraycopy(packet, 0, frame, VirtioNetHdr.LENGTH, packet.length);
+        return frame;
     }
 
     /** Whether the frame of length n in buf is an IPv4 ICMP packet (the round's last), behind its vnet header. */
@@ -207,7 +224,7 @@ final class WarmUp {
 
     /**
      * What {@link #runThroughTun} did: pings through (-1: it could not run), super-packets the TUNs read and wrote,
-     * and packets the devices dropped for want of a route (none, when every frame was addressed right).
+     * and packets the devices dropped for want of a route (two a round, when every other frame was addressed right).
      */
     record TunRun(int pings, long superPacketsRead, long superPacketsWritten, long unrouted) {}
 
