@@ -116,12 +116,13 @@ public final class GcryptChaCha20Poly1305 implements RawNonceOverride {
         Objects.checkFromIndexSize(dstOff, len + TAG_LEN, dst.length);
         HeapSlices slices = s.slices;
         MemorySegment out = slices.at(dst, dstOff);
-        // In place (the same bytes): libgcrypt takes that as no input.
-        MemorySegment in = src == dst && srcOff == dstOff ? MemorySegment.NULL : slices.at(src, srcOff);
+        // In place (the same bytes) the input is the output segment itself, which is what libgcrypt makes of a NULL
+        // input: one segment class at this call site either way, so C2's code for the data path (in place) does not
+        // deoptimise at the first handshake (out of place) on a class check (BENCHMARKS.md).
+        MemorySegment in = src == dst && srcOff == dstOff ? out : slices.at(src, srcOff);
         try {
             start(s, key, aad);
-            check((int) Lib.ENCRYPT.invokeExact(s.handle, out, (long) len, in, in == MemorySegment.NULL ? 0L : len),
-                "encrypt");
+            check((int) Lib.ENCRYPT.invokeExact(s.handle, out, (long) len, in, (long) len), "encrypt");
             check((int) Lib.GET_TAG.invokeExact(s.handle, slices.at(s.tag, 0), (long) TAG_LEN), "get tag");
         } catch (Throwable t) {
             throw failure("seal", t);
@@ -141,13 +142,12 @@ public final class GcryptChaCha20Poly1305 implements RawNonceOverride {
         Objects.checkFromIndexSize(dstOff, n, dst.length);
         HeapSlices slices = s.slices;
         MemorySegment out = slices.at(dst, dstOff);
-        MemorySegment in = src == dst && srcOff == dstOff ? MemorySegment.NULL : slices.at(src, srcOff);
+        MemorySegment in = src == dst && srcOff == dstOff ? out : slices.at(src, srcOff);  // as in seal
         System.arraycopy(src, srcOff + n, s.tag, 0, TAG_LEN);  // before an in-place decryption could touch it
         int authentic;
         try {
             start(s, key, aad);
-            check((int) Lib.DECRYPT.invokeExact(s.handle, out, (long) n, in, in == MemorySegment.NULL ? 0L : n),
-                "decrypt");
+            check((int) Lib.DECRYPT.invokeExact(s.handle, out, (long) n, in, (long) n), "decrypt");
             authentic = (int) Lib.CHECK_TAG.invokeExact(s.handle, slices.at(s.tag, 0), (long) TAG_LEN);
         } catch (Throwable t) {
             throw failure("open", t);
