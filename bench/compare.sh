@@ -3,8 +3,10 @@
 #
 # usage: compare.sh [-t SECONDS] [-r RUNS] [-P STREAMS] NAME=EXECUTABLE [NAME=EXECUTABLE ...]
 #
-# Veil's copy of ../shared/bench/compare.sh with two additions: -P, parallel iperf3 streams (default 1), and a
-# first run of each EXECUTABLE --version outside the namespaces (a launcher that builds on first use needs the network).
+# Veil's copy of ../shared/bench/compare.sh with three additions: -P, parallel iperf3 streams (default 1); a first
+# run of each EXECUTABLE --version outside the namespaces (a launcher that builds on first use needs the network); and
+# a last line per implementation with the percentiles of every ping of every run pooled (right after start one
+# stall of a few milliseconds moves a run's mean RTT by more than the implementations differ).
 #
 # Each EXECUTABLE must honour wireguard-go's contract: `EXECUTABLE IFNAME` creates the
 # TUN interface IFNAME, serves the UAPI socket /var/run/wireguard/IFNAME.sock and returns
@@ -70,7 +72,8 @@ for run in $(seq 1 "$R"); do
   for i in "${!names[@]}"; do
     n=${names[$i]}; e=${exes[$i]}
     if ! up_pair "$e"; then echo "$n: the tunnel did not come up (see $OUT/impl.log)"; echo "{\"impl\":\"$n\",\"failed\":true}" >>"$OUT/rows.jsonl"; continue; fi
-    rtt=$(ip netns exec $NA ping -q -c 200 -i 0.005 10.221.0.2 | awk -F/ '/rtt/{print $5}')
+    ip netns exec $NA ping -c 200 -i 0.005 10.221.0.2 >"$OUT/$n-ping-$run.txt"
+    rtt=$(awk -F/ '/rtt/{print $5}' "$OUT/$n-ping-$run.txt")
     for dir in fwd rev; do
       ip netns exec $NB iperf3 -s -1 -D >/dev/null 2>&1; sleep 0.3
       flag=""; [ $dir = rev ] && flag="-R"
@@ -112,6 +115,14 @@ for n in names:
         ratio = g / b if g is not None and b else None
         print(f"{n:<14}{d:<5}{fmt(g):>11}{rng(n, d, 'gbps'):>13}{fmt(ratio):>7}{fmt(med(n, d, 'rtt_ms'), 3):>8}"
               f"{fmt(med(n, d, 'cpu_s_per_gb')):>10}{fmt(med(n, d, 'rss_mb'), 0):>8}{fmt(med(n, d, 'retransmits'), 0):>8}")
+import glob, re
+for n in names:
+    pings = sorted(float(m) for f in glob.glob(f"{sys.argv[1].rsplit('/', 1)[0]}/{n}-ping-*.txt")
+                   for m in re.findall(r"time=([0-9.]+) ms", open(f).read()))
+    if pings:
+        q = lambda p: pings[int(p * (len(pings) - 1))]
+        print(f"{n}: {len(pings)} pings pooled, RTT ms p25 {q(.25):.3f} p50 {q(.5):.3f} p75 {q(.75):.3f} "
+              f"p90 {q(.9):.3f} p99 {q(.99):.3f} mean {st.mean(pings):.3f}")
 last = names[-1]
 r = [med(last, d, "gbps") / med(base, d, "gbps") for d in ("fwd", "rev") if med(last, d, "gbps") is not None and med(base, d, "gbps")]
 print(f"summary: {last}/{base} throughput ratio fwd/rev = " + "/".join(f"{x:.2f}" for x in r) if r else f"summary: {last} produced no throughput")
