@@ -188,7 +188,7 @@ final class WarmUp {
      * the warm-up had sent none, C2 had compiled the routing step for a peer always found, and the first one made it
      * deoptimise and compile again (BENCHMARKS.md).
      */
-    static final byte[] UNROUTED = {10, 0, 0, 99};
+    private static final byte[] UNROUTED = {10, 0, 0, 99};
 
     /**
      * What one side's kernel hands its TUN in a round: a round of its bulk flow (from 10.0.0.1, or back with

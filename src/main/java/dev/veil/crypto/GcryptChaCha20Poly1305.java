@@ -116,10 +116,10 @@ public final class GcryptChaCha20Poly1305 implements RawNonceOverride {
         Objects.checkFromIndexSize(dstOff, len + TAG_LEN, dst.length);
         HeapSlices slices = s.slices;
         MemorySegment out = slices.at(dst, dstOff);
-        // In place (the same bytes) the input is the output segment itself, which is what libgcrypt makes of a NULL
-        // input: one segment class at this call site either way, so C2's code for the data path (in place) does not
-        // deoptimise at the first handshake (out of place) on a class check (BENCHMARKS.md).
-        MemorySegment in = src == dst && srcOff == dstOff ? out : slices.at(src, srcOff);
+        // In place (the same bytes) this is the output segment itself (the cache's hit), which is what libgcrypt makes
+        // of a NULL input: one segment class at this call site either way, so C2's code for the data path (in place)
+        // does not deoptimise at the first handshake (out of place) on a class check (BENCHMARKS.md).
+        MemorySegment in = slices.at(src, srcOff);
         try {
             start(s, key, aad);
             check((int) Lib.ENCRYPT.invokeExact(s.handle, out, (long) len, in, (long) len), "encrypt");
@@ -142,7 +142,7 @@ public final class GcryptChaCha20Poly1305 implements RawNonceOverride {
         Objects.checkFromIndexSize(dstOff, n, dst.length);
         HeapSlices slices = s.slices;
         MemorySegment out = slices.at(dst, dstOff);
-        MemorySegment in = src == dst && srcOff == dstOff ? out : slices.at(src, srcOff);  // as in seal
+        MemorySegment in = slices.at(src, srcOff);  // in place the output segment itself, as in seal
         System.arraycopy(src, srcOff + n, s.tag, 0, TAG_LEN);  // before an in-place decryption could touch it
         int authentic;
         try {
