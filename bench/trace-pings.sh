@@ -17,11 +17,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { sed -n '2,13p' "$0"; exit 2; }
 exe=$1; rounds=${2:-3}
 T=/sys/kernel/tracing
-[ -e $T/trace ] || mount -t tracefs nodev $T 2>/dev/null || { echo "no tracefs at $T" >&2; exit 2; }
+mounted=
+if [ ! -e $T/trace ]; then
+  mount -t tracefs nodev $T 2>/dev/null && mounted=1 || { echo "no tracefs at $T" >&2; exit 2; }
+fi
 NA=trpA; NB=trpB; out=$(mktemp -d /tmp/trace-pings.XXXX)
-cleanup() {
+buffer_kb=$(cat $T/buffer_size_kb); clock=$(sed 's/.*\[\(.*\)\].*/\1/' $T/trace_clock)
+cleanup() {  # the trace settings as they were (the 40 MB a CPU of buffer given back)
   echo 0 > $T/tracing_on; echo 0 > $T/events/enable; echo > $T/set_event_pid; echo > $T/trace
+  echo "$buffer_kb" > $T/buffer_size_kb; echo "$clock" > $T/trace_clock
   tunnel_remove $NA $NB twa twb
+  [ -n "$mounted" ] && umount $T; true
 }
 trap cleanup EXIT
 "$exe" --version >/dev/null 2>&1  # a launcher that builds on first use does so here, outside the namespaces
