@@ -111,6 +111,8 @@ public final class Device implements AutoCloseable {
     private final AtomicLong tunBatchesRead = new AtomicLong(), netBatchesRead = new AtomicLong();
     private volatile Throwable failure;
     private volatile Consumer<Throwable> onFailure = t -> {};
+    /** Runs first on each data-path thread (all but the timer's); see {@link #setDataThreadSetup}. */
+    private volatile Runnable dataThreadSetup = () -> {};
 
     /**
      * A device on the given TUN, with its transport opened by the factory on a free port (see
@@ -354,14 +356,22 @@ public final class Device implements AutoCloseable {
 
     // ---- threads ------------------------------------------------------------------------------------------------
 
+    /**
+     * Something each data-path thread (reading, crypto, writing; not the timer's) runs first, before its first
+     * batch: the daemon asks the scheduler for a short time slice there. Set it before {@link #start}.
+     */
+    public void setDataThreadSetup(Runnable setup) {
+        dataThreadSetup = setup;
+    }
+
     /** Starts the reading, crypto, writing and timer threads. */
     public synchronized void start() {
         if (!threads.isEmpty() || closed) throw new IllegalStateException("already started or closed");
         if (workers == 0) {
             PacketBatch packets = new PacketBatch(BATCH, maxPacket + OutboundBatch.HEADROOM);
             PacketBatch datagrams = new PacketBatch(BATCH, maxDatagram());
-            spawn("tun-0", () -> readTunInline(packets));
-            spawn("net-0", () -> receiveInline(datagrams));
+            spawn("tun-0", true, () -> readTunInline(packets));
+            spawn("net-0", true, () -> receiveInline(datagrams));
         } else {
             int depth = Math.min(MAX_BATCHES, Math.max(2, BATCHES_PER_WORKER * workers));
             OutboundBatch[] out = new OutboundBatch[depth];
@@ -373,14 +383,14 @@ public final class Device implements AutoCloseable {
             outbound = new Pipeline<>(out);
             inbound = new Pipeline<>(in);
             cryptoQueue = new ArrayBlockingQueue<>(2 * depth);  // room for every batch: putting never waits
-            spawn("tun-0", this::readTun);
-            spawn("net-0", this::receive);
-            for (int i = 0; i < workers; i++) spawn("crypto-" + i, this::crypto);
-            spawn("netwrite-0", this::writeNetwork);
-            spawn("tunwrite-0", this::writeTun);
+            spawn("tun-0", true, this::readTun);
+            spawn("net-0", true, this::receive);
+            for (int i = 0; i < workers; i++) spawn("crypto-" + i, true, this::crypto);
+            spawn("netwrite-0", true, this::writeNetwork);
+            spawn("tunwrite-0", true, this::writeTun);
         }
         mtuCheckedAt = clock.nanoTime();
-        spawn("timer-0", this::timerRound);
+        spawn("timer-0", false, this::timerRound);
     }
 
     /** One round of a thread's loop; false ends the loop. */
@@ -388,10 +398,15 @@ public final class Device implements AutoCloseable {
         boolean run() throws IOException, InterruptedException;
     }
 
-    /** Starts a thread that runs rounds until one returns false or the device closes; an error fails the device. */
-    private void spawn(String role, Round round) {
+    /**
+     * Starts a thread that runs rounds until one returns false or the device closes; an error fails the device. A
+     * data-path thread runs the data-thread setup first.
+     */
+    private void spawn(String role, boolean dataPath, Round round) {
+        Runnable setup = dataPath ? dataThreadSetup : () -> {};
         Runnable body = () -> {
             try {
+                setup.run();
                 while (!closed && round.run()) {
                     // next round
                 }

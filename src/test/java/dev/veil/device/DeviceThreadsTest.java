@@ -11,7 +11,12 @@ import dev.veil.crypto.X25519;
 import dev.veil.tun.MemoryTun;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /** Two devices running their own threads on the real clock ping each other, then shut down cleanly. */
@@ -63,5 +68,35 @@ class DeviceThreadsTest {
         assertTrue(a.isClosed() && b.isClosed());
         assertNull(a.failure());
         assertNull(b.failure());
+    }
+
+    /** The data-thread setup runs once on each reading, crypto and writing thread, and not on the timer's. */
+    @ParameterizedTest(name = "{0} crypto workers")
+    @ValueSource(ints = {0, 2})
+    void theDataThreadSetupRunsOnTheDataPathOnly(int workers) throws Exception {
+        MemoryNetwork net = new MemoryNetwork();
+        MemoryTun tun = new MemoryTun("ts", 1420);
+        Device d = new Device("ts", tun, net.factory(new byte[] {127, 0, 0, 3}, 51820), SystemClock.INSTANCE,
+            new SecureRandom(), Aead.defaultBackend(), workers);
+        Set<String> ran = ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        d.setDataThreadSetup(() -> {
+            ran.add(Thread.currentThread().getName());
+            runs.incrementAndGet();
+        });
+        Set<String> expected = new TreeSet<>(Set.of("veil-ts-tun-0", "veil-ts-net-0"));
+        if (workers > 0) {
+            for (int i = 0; i < workers; i++) expected.add("veil-ts-crypto-" + i);
+            expected.addAll(Set.of("veil-ts-netwrite-0", "veil-ts-tunwrite-0"));
+        }
+        try {
+            d.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ran.size() < expected.size() && System.nanoTime() - deadline < 0) Thread.onSpinWait();
+        } finally {
+            d.close();
+        }
+        assertEquals(expected, new TreeSet<>(ran));
+        assertEquals(expected.size(), runs.get(), "once on each thread");
     }
 }

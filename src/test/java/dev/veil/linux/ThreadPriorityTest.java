@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** A lowered thread runs at nice 19, and so do the threads it starts; the test runner's own thread is untouched. */
+/**
+ * A lowered thread runs at nice 19, and so do the threads it starts; the test runner's own thread is untouched. A
+ * thread that shortens its slice gets 0.1 ms and keeps its nice value.
+ */
 class ThreadPriorityTest {
     /** Field 19 of /proc/self/task/TID/stat: the nice value. */
     private static int niceOf(int tid) throws Exception {
@@ -44,5 +49,55 @@ class ThreadPriorityTest {
         assertEquals(ThreadPriority.LOWEST, child.get());
         assertEquals(before, niceOf(ThreadPriority.currentTid()));
         assertTrue(before < ThreadPriority.LOWEST);
+    }
+
+    @Test
+    void aShortenedSliceIsTakenAndTheNiceValueKept() throws Exception {
+        AtomicLong before = new AtomicLong(), after = new AtomicLong();
+        AtomicInteger niceAfter = new AtomicInteger(-100), ok = new AtomicInteger();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                ThreadPriority.lowerCurrentThread();  // as the warm-up's threads are: the slice must not undo it
+                before.set(ThreadPriority.currentSliceNanos());
+                if (ThreadPriority.shortenCurrentSlice(ThreadPriority.SHORTEST_SLICE_NANOS)) ok.set(1);
+                after.set(ThreadPriority.currentSliceNanos());
+                niceAfter.set(niceOf(ThreadPriority.currentTid()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.join();
+        assertEquals(1, ok.get(), "sched_setattr refused");
+        assertEquals(ThreadPriority.LOWEST, niceAfter.get(), "the nice value changed with the slice");
+        if (before.get() < 0 || before.get() == after.get() && before.get() != ThreadPriority.SHORTEST_SLICE_NANOS) {
+            System.out.println("ThreadPriorityTest: this kernel (" + System.getProperty("os.version") + ") shows no "
+                + "per-thread slice (se.slice " + before.get() + " -> " + after.get() + "); custom slices need Linux 6.12");
+            Assumptions.abort("no custom scheduler slices in this kernel");
+        }
+        assertEquals(ThreadPriority.SHORTEST_SLICE_NANOS, after.get());
+        assertTrue(before.get() > after.get(), "the default slice " + before.get() + " ns was not longer");
+    }
+
+    @Test
+    void theSlicePropertyTakesZeroOrTheKernelsRangeAndNamesItselfOtherwise() {
+        String old = System.getProperty(ThreadPriority.SLICE_PROPERTY);
+        try {
+            System.clearProperty(ThreadPriority.SLICE_PROPERTY);
+            assertEquals(100_000, ThreadPriority.sliceFromProperty());
+            System.setProperty(ThreadPriority.SLICE_PROPERTY, "0");
+            assertEquals(0, ThreadPriority.sliceFromProperty());
+            System.setProperty(ThreadPriority.SLICE_PROPERTY, " 300 ");
+            assertEquals(300_000, ThreadPriority.sliceFromProperty());
+            for (String bad : new String[] {"50", "100001", "-1", "fast", "99999999999999999"}) {
+                System.setProperty(ThreadPriority.SLICE_PROPERTY, bad);
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, ThreadPriority::sliceFromProperty, bad);
+                assertTrue(e.getMessage().startsWith("veil.dataSliceUs: ") && e.getMessage().endsWith(bad),
+                    e.getMessage());
+            }
+        } finally {
+            if (old == null) System.clearProperty(ThreadPriority.SLICE_PROPERTY);
+            else System.setProperty(ThreadPriority.SLICE_PROPERTY, old);
+        }
     }
 }
