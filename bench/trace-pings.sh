@@ -22,9 +22,11 @@ if [ ! -e $T/trace ]; then
   mount -t tracefs nodev $T 2>/dev/null && mounted=1 || { echo "no tracefs at $T" >&2; exit 2; }
 fi
 NA=trpA; NB=trpB; out=$(mktemp -d /tmp/trace-pings.XXXX)
+events="sched/sched_switch raw_syscalls/sys_enter raw_syscalls/sys_exit ${TRACE_EXTRA:-}"  # only these are turned off
 buffer_kb=$(cat $T/buffer_size_kb); clock=$(sed 's/.*\[\(.*\)\].*/\1/' $T/trace_clock)
 cleanup() {  # the trace settings as they were (the 40 MB a CPU of buffer given back)
-  echo 0 > $T/tracing_on; echo 0 > $T/events/enable; echo > $T/set_event_pid; echo > $T/trace
+  echo 0 > $T/tracing_on; echo > $T/set_event_pid; echo > $T/trace
+  for e in $events; do echo 0 > $T/events/$e/enable; done
   echo "$buffer_kb" > $T/buffer_size_kb; echo "$clock" > $T/trace_clock
   tunnel_remove $NA $NB twa twb
   [ -n "$mounted" ] && umount $T; true
@@ -40,7 +42,7 @@ for r in $(seq 1 "$rounds"); do
   if [ "$r" = "${TRACE_FROM:-$rounds}" ]; then
     echo 0 > $T/tracing_on; echo > $T/trace; echo mono > $T/trace_clock; echo 40000 > $T/buffer_size_kb
     for p in $(impl_pids $NA $NB); do ls /proc/$p/task; done | tr '\n' ' ' > $T/set_event_pid
-    for e in sched/sched_switch raw_syscalls/sys_enter raw_syscalls/sys_exit ${TRACE_EXTRA:-}; do echo 1 > $T/events/$e/enable; done
+    for e in $events; do echo 1 > $T/events/$e/enable; done
     echo 1 > $T/tracing_on
   fi
   ip netns exec $NA ping -c 200 -i 0.005 10.231.0.2 > "$out/ping-$r.txt"

@@ -32,21 +32,6 @@ public final class ThreadPriority {
     /** The system property with the data path's slice in microseconds (0: the kernel's default slice). */
     public static final String SLICE_PROPERTY = "veil.dataSliceUs";
 
-    /**
-     * The data path's slice in nanoseconds from {@value #SLICE_PROPERTY} (default 100 µs; 0: leave the kernel's
-     * default); an IllegalArgumentException with a one-line message when it is not 0 or 100 to 100000.
-     */
-    public static long sliceFromProperty() {
-        String v = System.getProperty(SLICE_PROPERTY);
-        if (v == null || v.isBlank()) return SHORTEST_SLICE_NANOS;
-        try {
-            long nanos = Math.multiplyExact(Long.parseLong(v.trim()), 1000L);
-            if (nanos == 0 || nanos >= SHORTEST_SLICE_NANOS && nanos <= LONGEST_SLICE_NANOS) return nanos;
-        } catch (NumberFormatException | ArithmeticException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(SLICE_PROPERTY + ": not a slice in microseconds (0, or 100 to 100000): " + v);
-    }
     /** sched_setattr's system call number on this architecture, or -1 (glibc 2.36 has no wrapper for it). */
     private static final long SYS_SCHED_SETATTR = switch (System.getProperty("os.arch")) {
         case "amd64", "x86_64" -> 314;
@@ -81,6 +66,22 @@ public final class ThreadPriority {
     }
 
     /**
+     * The data path's slice in nanoseconds from {@value #SLICE_PROPERTY} (default 100 µs; 0: leave the kernel's
+     * default); an IllegalArgumentException with a one-line message when it is not 0 or 100 to 100000.
+     */
+    public static long sliceFromProperty() {
+        String v = System.getProperty(SLICE_PROPERTY);
+        if (v == null || v.isBlank()) return SHORTEST_SLICE_NANOS;
+        try {
+            long nanos = Math.multiplyExact(Long.parseLong(v.trim()), 1000L);
+            if (nanos == 0 || nanos >= SHORTEST_SLICE_NANOS && nanos <= LONGEST_SLICE_NANOS) return nanos;
+        } catch (NumberFormatException | ArithmeticException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(SLICE_PROPERTY + ": not a slice in microseconds (0, or 100 to 100000): " + v);
+    }
+
+    /**
      * Asks for a scheduler time slice of {@code nanos} (0.1 to 100 ms) for the calling thread, keeping its policy
      * (normal) and its nice value; false if the kernel or the C library cannot. Before Linux 6.12 the kernel
      * accepts and ignores it. A thread woken with a short slice gets an early deadline and preempts the one running,
@@ -91,7 +92,7 @@ public final class ThreadPriority {
         if (SYSCALL3 == null || SYS_SCHED_SETATTR < 0) return false;
         try (Arena arena = Arena.ofConfined()) {
             int tid = (int) GETTID.invokeExact();
-            int nice = (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid);  // the warm-up's threads keep nice 19
+            int nice = (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid);  // sched_setattr sets the nice value too
             MemorySegment attr = arena.allocate(SCHED_ATTR_SIZE, 8);
             attr.set(JAVA_INT, 0, SCHED_ATTR_SIZE);
             attr.set(JAVA_INT, 4, SCHED_OTHER);
@@ -101,18 +102,6 @@ public final class ThreadPriority {
         } catch (Throwable t) {
             return false;
         }
-    }
-
-    /** The calling thread's scheduler slice in nanoseconds ({@code se.slice} of /proc/thread-self/sched), or -1. */
-    static long currentSliceNanos() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/thread-self/sched"))) {
-                if (line.startsWith("se.slice")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // not Linux, or a kernel without the field
-        }
-        return -1;
     }
 
     /** Gives the calling thread (and the threads it starts from now on) nice {@value #LOWEST}; false if it could not. */
