@@ -34,7 +34,8 @@ import glob, re, statistics, sys
 out = sys.argv[1]
 for a in sys.argv[2:]:
     n = a.split("=", 1)[0]
-    t = sorted(float(x) for f in glob.glob(f"{out}/{n}-*.txt") for x in re.findall(r"time=([0-9.]+) ms", open(f).read()))
+    files = [f for f in glob.glob(f"{out}/*.txt") if re.fullmatch(re.escape(n) + r"-\d+-\d+\.txt", f.rsplit("/", 1)[1])]
+    t = sorted(float(x) for f in files for x in re.findall(r"time=([0-9.]+) ms", open(f).read()))
     if not t:
         print(f"{n}: no pings"); continue
     q = lambda p: t[int(p * (len(t) - 1))]

@@ -106,9 +106,10 @@ final class Daemon implements AutoCloseable {
             if (privileges != null) privileges.close();
             throw new UserError("cannot serve the UAPI socket for " + ifname + ": " + e.getMessage());
         }
-        // A short scheduler slice for the data path: woken by a packet, its threads preempt a JIT compilation or
-        // another process instead of waiting for its slice to end (BENCHMARKS.md, "A short slice for the data path").
-        if (dataSlice > 0) device.setDataThreadSetup(() -> ThreadPriority.shortenCurrentSlice(dataSlice));
+        // A short scheduler slice for the data path while traffic is light: woken by a packet, its threads preempt a
+        // JIT compilation or another process instead of waiting for its slice to end; the default slice under bulk
+        // traffic (BENCHMARKS.md, "A short slice for the data path" and "An adaptive slice").
+        if (dataSlice > 0) device.setDataThreadSlices(dataSlice, ThreadPriority::setCurrentSlice);
         device.start();
         return d;
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * One Veil interface: it wires a {@link TunDevice} and a {@link DatagramTransport} to the protocol {@link Node}.
@@ -111,8 +112,9 @@ public final class Device implements AutoCloseable {
     private final AtomicLong tunBatchesRead = new AtomicLong(), netBatchesRead = new AtomicLong();
     private volatile Throwable failure;
     private volatile Consumer<Throwable> onFailure = t -> {};
-    /** Runs first on each data-path thread (all but the timer's); see {@link #setDataThreadSetup}. */
-    private volatile Runnable dataThreadSetup = () -> {};
+    /** The data path's short scheduler slice and how a thread asks for one; see {@link #setDataThreadSlices}. */
+    private volatile long shortSlice;
+    private volatile LongConsumer setSlice;
 
     /**
      * A device on the given TUN, with its transport opened by the factory on a free port (see
@@ -357,11 +359,15 @@ public final class Device implements AutoCloseable {
     // ---- threads ------------------------------------------------------------------------------------------------
 
     /**
-     * Something each data-path thread (reading, crypto, writing; not the timer's) runs first, before its first
-     * batch: the daemon asks the scheduler for a short time slice there. Set it before {@link #start}.
+     * Gives each data-path thread (reading, crypto, writing; not the timer's) a scheduler slice of its own: {@code
+     * shortNanos} before its first batch and while its batches come now and then, the OS's default while they come
+     * back to back ({@link SlicePacer}). {@code setSlice} asks the OS for a slice for the calling thread (0: the
+     * default). Set it before {@link #start}; without it the threads keep the OS's default.
      */
-    public void setDataThreadSetup(Runnable setup) {
-        dataThreadSetup = setup;
+    public void setDataThreadSlices(long shortNanos, LongConsumer setSlice) {
+        if (shortNanos <= 0) throw new IllegalArgumentException("short slice " + shortNanos);
+        this.shortSlice = shortNanos;
+        this.setSlice = setSlice;
     }
 
     /** Starts the reading, crypto, writing and timer threads. */
@@ -400,15 +406,16 @@ public final class Device implements AutoCloseable {
 
     /**
      * Starts a thread that runs rounds until one returns false or the device closes; an error fails the device. A
-     * data-path thread runs the data-thread setup first.
+     * data-path thread's slice follows its rounds when {@link #setDataThreadSlices} was called.
      */
     private void spawn(String role, boolean dataPath, Round round) {
-        Runnable setup = dataPath ? dataThreadSetup : () -> {};
+        LongConsumer slices = dataPath ? setSlice : null;
+        long shortNanos = shortSlice;
         Runnable body = () -> {
             try {
-                setup.run();
+                SlicePacer pacer = slices == null ? null : new SlicePacer(shortNanos, slices, clock.nanoTime());
                 while (!closed && round.run()) {
-                    // next round
+                    if (pacer != null) pacer.afterRound(clock.nanoTime());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

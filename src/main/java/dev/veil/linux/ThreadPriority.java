@@ -14,7 +14,7 @@ import java.lang.invoke.MethodHandle;
  * Background work at the lowest CPU priority: {@link #lowerCurrentThread} gives the calling thread nice 19 (Linux
  * keeps a nice value per thread, and threads it starts afterwards inherit it), so that best-effort work such as
  * the JIT warm-up yields the CPU to the data path and to start-up at once. Unprivileged: any thread may lower its own
- * priority. {@link #shortenCurrentSlice} asks the scheduler for a short time slice instead, for the data path: a
+ * priority. {@link #setCurrentSlice} asks the scheduler for a short time slice instead, for the data path: a
  * thread woken with one preempts a thread that has run a while (EEVDF, Linux 6.12 and later). Stateless and
  * thread-safe.
  */
@@ -82,13 +82,13 @@ public final class ThreadPriority {
     }
 
     /**
-     * Asks for a scheduler time slice of {@code nanos} (0.1 to 100 ms) for the calling thread, keeping its policy
-     * (normal) and its nice value; false if the kernel or the C library cannot. Before Linux 6.12 the kernel
-     * accepts and ignores it. A thread woken with a short slice gets an early deadline and preempts the one running,
-     * where with the default slice (about 1.5 ms on two processors) it may wait for that one's slice to end: a
-     * ping's packet behind a JIT compilation or another process (BENCHMARKS.md).
+     * Asks for a scheduler time slice of {@code nanos} (0.1 to 100 ms; 0: the kernel's default) for the calling
+     * thread, keeping its policy (normal) and its nice value; false if the kernel or the C library cannot. Before
+     * Linux 6.12 the kernel accepts and ignores it. A thread woken with a short slice gets an early deadline and
+     * preempts the one running, where with the default slice (about 1.5 ms on two processors) it may wait for that
+     * one's slice to end: a ping's packet behind a JIT compilation or another process (BENCHMARKS.md).
      */
-    public static boolean shortenCurrentSlice(long nanos) {
+    public static boolean setCurrentSlice(long nanos) {
         if (SYSCALL3 == null || SYS_SCHED_SETATTR < 0) return false;
         try (Arena arena = Arena.ofConfined()) {
             int tid = (int) GETTID.invokeExact();
@@ -97,7 +97,7 @@ public final class ThreadPriority {
             attr.set(JAVA_INT, 0, SCHED_ATTR_SIZE);
             attr.set(JAVA_INT, 4, SCHED_OTHER);
             attr.set(JAVA_INT, 16, nice);
-            attr.set(JAVA_LONG, 24, nanos);  // sched_runtime: a normal thread's slice
+            attr.set(JAVA_LONG, 24, nanos);  // sched_runtime: a normal thread's slice, 0 for the default
             return (long) SYSCALL3.invokeExact(SYS_SCHED_SETATTR, 0L, attr, 0L) == 0;  // pid 0: this thread
         } catch (Throwable t) {
             return false;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.veil.conn.MemoryNetwork;
 import dev.veil.core.Endpoint;
+import dev.veil.core.FakeClock;
 import dev.veil.core.MemoryStaticKey;
 import dev.veil.core.Peer;
 import dev.veil.crypto.Aead;
@@ -11,9 +12,12 @@ import dev.veil.crypto.X25519;
 import dev.veil.tun.MemoryTun;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -70,20 +74,20 @@ class DeviceThreadsTest {
         assertNull(b.failure());
     }
 
-    /** The data-thread setup runs once on each reading, crypto and writing thread, and not on the timer's. */
+    /**
+     * Each reading, crypto and writing thread asks for the short slice once before its first batch; the timer's
+     * thread asks for none.
+     */
     @ParameterizedTest(name = "{0} crypto workers")
     @ValueSource(ints = {0, 2})
-    void theDataThreadSetupRunsOnTheDataPathOnly(int workers) throws Exception {
+    void eachDataThreadStartsOnTheShortSliceAndTheTimerOnNone(int workers) throws Exception {
         MemoryNetwork net = new MemoryNetwork();
         MemoryTun tun = new MemoryTun("ts", 1420);
         Device d = new Device("ts", tun, net.factory(new byte[] {127, 0, 0, 3}, 51820), SystemClock.INSTANCE,
             new SecureRandom(), Aead.defaultBackend(), workers);
-        Set<String> ran = ConcurrentHashMap.newKeySet();
-        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
-        d.setDataThreadSetup(() -> {
-            ran.add(Thread.currentThread().getName());
-            runs.incrementAndGet();
-        });
+        Map<String, List<Long>> slices = new ConcurrentHashMap<>();
+        d.setDataThreadSlices(123_000, n -> slices.computeIfAbsent(Thread.currentThread().getName(),
+            k -> new CopyOnWriteArrayList<>()).add(n));
         Set<String> expected = new TreeSet<>(Set.of("veil-ts-tun-0", "veil-ts-net-0"));
         if (workers > 0) {
             for (int i = 0; i < workers; i++) expected.add("veil-ts-crypto-" + i);
@@ -92,11 +96,59 @@ class DeviceThreadsTest {
         try {
             d.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (ran.size() < expected.size() && System.nanoTime() - deadline < 0) Thread.onSpinWait();
+            while (slices.size() < expected.size() && System.nanoTime() - deadline < 0) Thread.onSpinWait();
         } finally {
             d.close();
         }
-        assertEquals(expected, new TreeSet<>(ran));
-        assertEquals(expected.size(), runs.get(), "once on each thread");
+        assertEquals(expected, new TreeSet<>(slices.keySet()));
+        slices.forEach((thread, asked) -> assertEquals(List.of(123_000L), asked, thread));
+    }
+
+    /**
+     * The TUN reader, given batch after batch, takes the default slice (0); after a quiet gap the next batch gives it
+     * the short slice back. The device's clock is a fake one the test moves.
+     */
+    @Test
+    void theTunReaderTakesTheDefaultSliceWhileBusyAndTheShortOneWhenQuiet() throws Exception {
+        MemoryNetwork net = new MemoryNetwork();
+        MemoryTun tun = new MemoryTun("tq", 1420);
+        FakeClock clock = new FakeClock();
+        Device d = new Device("tq", tun, net.factory(new byte[] {127, 0, 0, 4}, 51820), clock, new SecureRandom(),
+            Aead.defaultBackend(), 0);
+        List<Long> asked = new CopyOnWriteArrayList<>();
+        d.setDataThreadSlices(123_000, n -> {
+            if (Thread.currentThread().getName().equals("veil-tq-tun-0")) asked.add(n);
+        });
+        // packets to an address no peer has: the reader drops them, one batch each as the test waits for each
+        byte[] packet = Harness.ipv4(new byte[] {10, 9, 0, 1}, new byte[] {10, 9, 0, 2}, 7);
+        try {
+            d.start();
+            for (int i = 0; i < SlicePacer.BUSY_ROUNDS; i++) {
+                long before = d.batchesRead();
+                tun.inject(packet);
+                awaitBatch(d, before);
+            }
+            assertEquals(List.of(123_000L, 0L), await(asked, 2), "busy: the default slice");
+            clock.advance(1, TimeUnit.SECONDS);
+            long before = d.batchesRead();
+            tun.inject(packet);
+            awaitBatch(d, before);
+            assertEquals(List.of(123_000L, 0L, 123_000L), await(asked, 3), "quiet again: the short slice");
+        } finally {
+            d.close();
+        }
+    }
+
+    private static void awaitBatch(Device d, long before) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (d.batchesRead() == before && System.nanoTime() - deadline < 0) Thread.onSpinWait();
+        assertTrue(d.batchesRead() > before, "the reader took no batch within 10 s");
+    }
+
+    /** The list once it has {@code size} elements (within 10 s), as it is then. */
+    private static List<Long> await(List<Long> list, int size) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (list.size() < size && System.nanoTime() - deadline < 0) Thread.onSpinWait();
+        return List.copyOf(list);
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A lowered thread runs at nice 19, and so do the threads it starts; the test runner's own thread is untouched. A
- * thread that shortens its slice gets 0.1 ms and keeps its nice value.
+ * thread that shortens its slice gets 0.1 ms and keeps its nice value, and gets the default back with 0.
  */
 class ThreadPriorityTest {
     /** Field 19 of /proc/self/task/TID/stat: the nice value. */
@@ -65,22 +65,26 @@ class ThreadPriorityTest {
 
     @Test
     void aShortenedSliceIsTakenAndTheNiceValueKept() throws Exception {
-        AtomicLong before = new AtomicLong(), after = new AtomicLong();
-        AtomicInteger niceAfter = new AtomicInteger(-100), ok = new AtomicInteger();
+        AtomicLong before = new AtomicLong(), after = new AtomicLong(), restored = new AtomicLong();
+        AtomicInteger niceAfter = new AtomicInteger(-100), niceRestored = new AtomicInteger(-100), ok = new AtomicInteger();
         Thread t = Thread.ofPlatform().start(() -> {
             try {
                 ThreadPriority.lowerCurrentThread();  // as the warm-up's threads are: the slice must not undo it
                 before.set(currentSliceNanos());
-                if (ThreadPriority.shortenCurrentSlice(ThreadPriority.SHORTEST_SLICE_NANOS)) ok.set(1);
+                if (ThreadPriority.setCurrentSlice(ThreadPriority.SHORTEST_SLICE_NANOS)) ok.set(1);
                 after.set(currentSliceNanos());
                 niceAfter.set(niceOf(ThreadPriority.currentTid()));
+                if (ThreadPriority.setCurrentSlice(0)) ok.incrementAndGet();  // back to the kernel's default
+                restored.set(currentSliceNanos());
+                niceRestored.set(niceOf(ThreadPriority.currentTid()));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
         t.join();
-        assertEquals(1, ok.get(), "sched_setattr refused");
+        assertEquals(2, ok.get(), "sched_setattr refused");
         assertEquals(ThreadPriority.LOWEST, niceAfter.get(), "the nice value changed with the slice");
+        assertEquals(ThreadPriority.LOWEST, niceRestored.get(), "the nice value changed with the default slice");
         if (before.get() < 0 || before.get() == after.get() && before.get() != ThreadPriority.SHORTEST_SLICE_NANOS) {
             System.out.println("ThreadPriorityTest: this kernel (" + System.getProperty("os.version") + ") shows no "
                 + "per-thread slice (se.slice " + before.get() + " -> " + after.get() + "); custom slices need Linux 6.12");
@@ -88,6 +92,7 @@ class ThreadPriorityTest {
         }
         assertEquals(ThreadPriority.SHORTEST_SLICE_NANOS, after.get());
         assertTrue(before.get() > after.get(), "the default slice " + before.get() + " ns was not longer");
+        assertEquals(before.get(), restored.get(), "slice 0 did not give the default back");
     }
 
     @Test
