@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,8 +44,10 @@ import java.util.function.LongConsumer;
  * {@link Pipeline} per direction; {@code veil-<iface>-crypto-<n>} seal and open whole batches;
  * {@code veil-<iface>-netwrite-0} and {@code veil-<iface>-tunwrite-0} write the finished batches out in the order
  * they were read, so per-peer order holds; {@code veil-<iface>-timer-0} runs timers and queued handshakes. With 0
- * workers the two reading threads do the crypto and the writing themselves. Tests can instead call
- * {@link #onTunPackets}, {@link #onDatagrams} and {@link #onTimers} themselves with a fake clock and no threads.
+ * workers the two reading threads do the crypto and the writing themselves. With {@link #setDataThreadSlices} every
+ * thread but the timer's asks the OS for a short scheduler slice while its batches come now and then
+ * ({@link SlicePacer}). Tests can instead call {@link #onTunPackets}, {@link #onDatagrams} and {@link #onTimers}
+ * themselves with a fake clock and no threads.
  */
 public final class Device implements AutoCloseable {
     /** Batch size for reads and writes. */
@@ -112,9 +115,11 @@ public final class Device implements AutoCloseable {
     private final AtomicLong tunBatchesRead = new AtomicLong(), netBatchesRead = new AtomicLong();
     private volatile Throwable failure;
     private volatile Consumer<Throwable> onFailure = t -> {};
-    /** The data path's short scheduler slice and how a thread asks for one; see {@link #setDataThreadSlices}. */
-    private volatile long shortSlice;
-    private volatile LongConsumer setSlice;
+    /** The data path's short scheduler slice and how a thread asks for one, or null; see {@link #setDataThreadSlices}. */
+    private volatile DataSlices dataSlices;
+
+    /** A short slice in nanoseconds and how a thread asks the OS for a slice (0: the default) for itself. */
+    private record DataSlices(long shortNanos, LongConsumer set) {}
 
     /**
      * A device on the given TUN, with its transport opened by the factory on a free port (see
@@ -364,10 +369,10 @@ public final class Device implements AutoCloseable {
      * back to back ({@link SlicePacer}). {@code setSlice} asks the OS for a slice for the calling thread (0: the
      * default). Set it before {@link #start}; without it the threads keep the OS's default.
      */
-    public void setDataThreadSlices(long shortNanos, LongConsumer setSlice) {
+    public synchronized void setDataThreadSlices(long shortNanos, LongConsumer setSlice) {
         if (shortNanos <= 0) throw new IllegalArgumentException("short slice " + shortNanos);
-        this.shortSlice = shortNanos;
-        this.setSlice = setSlice;
+        if (!threads.isEmpty()) throw new IllegalStateException("the threads have started");
+        dataSlices = new DataSlices(shortNanos, Objects.requireNonNull(setSlice));
     }
 
     /** Starts the reading, crypto, writing and timer threads. */
@@ -409,11 +414,10 @@ public final class Device implements AutoCloseable {
      * data-path thread's slice follows its rounds when {@link #setDataThreadSlices} was called.
      */
     private void spawn(String role, boolean dataPath, Round round) {
-        LongConsumer slices = dataPath ? setSlice : null;
-        long shortNanos = shortSlice;
+        DataSlices slices = dataPath ? dataSlices : null;
         Runnable body = () -> {
             try {
-                SlicePacer pacer = slices == null ? null : new SlicePacer(shortNanos, slices, clock.nanoTime());
+                SlicePacer pacer = slices == null ? null : new SlicePacer(slices.shortNanos(), slices.set(), clock.nanoTime());
                 while (!closed && round.run()) {
                     if (pacer != null) pacer.afterRound(clock.nanoTime());
                 }

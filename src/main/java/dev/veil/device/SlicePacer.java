@@ -9,8 +9,10 @@ import java.util.function.LongConsumer;
  * OS's default slice while they come back to back (bulk traffic, where preempting at every wake-up costs batching
  * and throughput; BENCHMARKS.md, "An adaptive slice"). It counts the thread's rounds in windows of
  * {@link #WINDOW_NANOS}: {@link #BUSY_ROUNDS} rounds within one switch to the default slice at once, and a window
- * closed at under half that rate switches back. It asks for a slice only when the choice changes. One per thread,
- * called from that thread only; not thread-safe.
+ * closed at under half that rate switches back. It asks for a slice only when the choice changes. It learns of a
+ * round once the round is over, so a thread that was busy is woken by the first batch after a pause on the default
+ * slice and takes the short one after that batch. The times are the device's clock (a fake one in tests). One per
+ * thread, called from that thread only; not thread-safe.
  */
 final class SlicePacer {
     /** The window the rounds are counted in. */
@@ -45,10 +47,11 @@ final class SlicePacer {
             return;
         }
         // The window closes: the rate over it, the gap before this round included (a long quiet gap gives a rate
-        // near zero), against BUSY_ROUNDS a window to become busy and half that to stop being busy.
-        if (!busy && rounds * WINDOW_NANOS >= BUSY_ROUNDS * elapsed) {
+        // near zero), against BUSY_ROUNDS a window to become busy and half that to stop being busy. Written as
+        // rounds times the time a round may take (0.5 ms, 1 ms; exact divisions), so no product overflows.
+        if (!busy && rounds * (WINDOW_NANOS / BUSY_ROUNDS) >= elapsed) {
             choose(true);
-        } else if (busy && rounds * 2 * WINDOW_NANOS < BUSY_ROUNDS * elapsed) {
+        } else if (busy && rounds * (2 * WINDOW_NANOS / BUSY_ROUNDS) < elapsed) {
             choose(false);
         }
         windowStart = now;

@@ -40,6 +40,8 @@ public final class ThreadPriority {
     };
     /** struct sched_attr as of Linux 4.x (SCHED_ATTR_SIZE_VER1): size, policy, flags, nice, priority, runtime, ... */
     private static final int SCHED_ATTR_SIZE = 56, SCHED_OTHER = 0;
+    /** sched_flags: a thread this one starts gets the default slice, not this one's (Linux keeps it otherwise). */
+    private static final long SCHED_FLAG_RESET_ON_FORK = 0x01;
 
     private static final MethodHandle GETTID, SETPRIORITY, GETPRIORITY, SYSCALL3;
 
@@ -83,7 +85,8 @@ public final class ThreadPriority {
 
     /**
      * Asks for a scheduler time slice of {@code nanos} (0.1 to 100 ms; 0: the kernel's default) for the calling
-     * thread, keeping its policy (normal) and its nice value; false if the kernel or the C library cannot. Before
+     * thread, keeping its policy (normal) and its nice value (threads it starts get the default slice, and nice 0
+     * if this one's is negative); false if the kernel or the C library cannot. Before
      * Linux 6.12 the kernel accepts and ignores it. A thread woken with a short slice gets an early deadline and
      * preempts the one running, where with the default slice (about 1.5 ms on two processors) it may wait for that
      * one's slice to end: a ping's packet behind a JIT compilation or another process (BENCHMARKS.md).
@@ -96,6 +99,7 @@ public final class ThreadPriority {
             MemorySegment attr = arena.allocate(SCHED_ATTR_SIZE, 8);
             attr.set(JAVA_INT, 0, SCHED_ATTR_SIZE);
             attr.set(JAVA_INT, 4, SCHED_OTHER);
+            attr.set(JAVA_LONG, 8, SCHED_FLAG_RESET_ON_FORK);
             attr.set(JAVA_INT, 16, nice);
             attr.set(JAVA_LONG, 24, nanos);  // sched_runtime: a normal thread's slice, 0 for the default
             return (long) SYSCALL3.invokeExact(SYS_SCHED_SETATTR, 0L, attr, 0L) == 0;  // pid 0: this thread

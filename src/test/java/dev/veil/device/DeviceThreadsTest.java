@@ -23,7 +23,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** Two devices running their own threads on the real clock ping each other, then shut down cleanly. */
+/**
+ * Two devices running their own threads on the real clock ping each other, then shut down cleanly; the data-path
+ * threads ask for their scheduler slices as the traffic goes.
+ */
 class DeviceThreadsTest {
     @Test
     void twoDevicesPingEachOtherAndStopCleanly() throws Exception {

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A lowered thread runs at nice 19, and so do the threads it starts; the test runner's own thread is untouched. A
- * thread that shortens its slice gets 0.1 ms and keeps its nice value, and gets the default back with 0.
+ * thread that shortens its slice gets 0.1 ms and keeps its nice value, the threads it starts do not inherit the
+ * slice, and 0 gives it the default back.
  */
 class ThreadPriorityTest {
     /** Field 19 of /proc/self/task/TID/stat: the nice value. */
@@ -64,8 +65,8 @@ class ThreadPriorityTest {
     }
 
     @Test
-    void aShortenedSliceIsTakenAndTheNiceValueKept() throws Exception {
-        AtomicLong before = new AtomicLong(), after = new AtomicLong(), restored = new AtomicLong();
+    void aShortSliceIsTakenNotInheritedAndGivenBackAndTheNiceValueKept() throws Exception {
+        AtomicLong before = new AtomicLong(), after = new AtomicLong(), restored = new AtomicLong(), child = new AtomicLong();
         AtomicInteger niceAfter = new AtomicInteger(-100), niceRestored = new AtomicInteger(-100), ok = new AtomicInteger();
         Thread t = Thread.ofPlatform().start(() -> {
             try {
@@ -74,6 +75,8 @@ class ThreadPriorityTest {
                 if (ThreadPriority.setCurrentSlice(ThreadPriority.SHORTEST_SLICE_NANOS)) ok.set(1);
                 after.set(currentSliceNanos());
                 niceAfter.set(niceOf(ThreadPriority.currentTid()));
+                Thread c = Thread.ofPlatform().start(() -> child.set(currentSliceNanos()));
+                c.join();
                 if (ThreadPriority.setCurrentSlice(0)) ok.incrementAndGet();  // back to the kernel's default
                 restored.set(currentSliceNanos());
                 niceRestored.set(niceOf(ThreadPriority.currentTid()));
@@ -93,6 +96,7 @@ class ThreadPriorityTest {
         assertEquals(ThreadPriority.SHORTEST_SLICE_NANOS, after.get());
         assertTrue(before.get() > after.get(), "the default slice " + before.get() + " ns was not longer");
         assertEquals(before.get(), restored.get(), "slice 0 did not give the default back");
+        assertEquals(before.get(), child.get(), "a thread started by one with a short slice inherited it");
     }
 
     @Test
