@@ -66,6 +66,8 @@ final class Libc {
     private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle GETSOCKNAME = bind("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle RECVFROM = bind("recvfrom",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), Linker.Option.critical(true));
@@ -257,6 +259,20 @@ final class Libc {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocateFrom(JAVA_INT, value);
             check("setsockopt", (int) SETSOCKOPT.invokeExact(STATE.get(), fd, level, name, v, 4));
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** An int socket option's value (for tests and diagnostics). */
+    static int getsockopt(int fd, int level, int name) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            MemorySegment len = a.allocateFrom(JAVA_INT, 4);
+            check("getsockopt", (int) GETSOCKOPT.invokeExact(STATE.get(), fd, level, name, v, len));
+            return v.get(JAVA_INT, 0);
         } catch (Errno e) {
             throw e;
         } catch (Throwable t) {

@@ -19,14 +19,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * super-datagrams, {@link UdpSender} writes with sendmmsg(2) and packs runs of equal-size datagrams to one endpoint
  * into UDP GSO messages. GSO and GRO are probed when the socket opens and turned off, logged once, when the kernel
  * refuses them; the system property {@code veil.udp.offload=false} turns both off and {@code veil.udp.batch=N} sets
- * the messages per call (1 gives the old one-datagram-per-call behaviour, for comparison).
+ * the messages per call (1 gives the old one-datagram-per-call behaviour, for comparison). The socket's receive and
+ * send buffers are 4 MiB ({@code SO_RCVBUFFORCE}, else up to the kernel's {@code rmem_max}/{@code wmem_max});
+ * {@code veil.udp.buffer=BYTES} sets another size, 0 the kernel's default (for comparison).
  *
  * <p>One thread receives and one sends; {@link #close()} may come from any thread. Native buffers are allocated
  * once per transport (about 4 MB with the default batch) and freed when the descriptors close, once the receiver
  * and the sender have left.
  */
 public final class UdpTransport implements DatagramTransport {
-    private static final int BUFFER_BYTES = 4 << 20;
     private static final AtomicBoolean GSO_REFUSAL_LOGGED = new AtomicBoolean();
     private static final AtomicBoolean GRO_REFUSAL_LOGGED = new AtomicBoolean();
 
@@ -52,21 +53,34 @@ public final class UdpTransport implements DatagramTransport {
     }
 
     /**
-     * How the socket moves datagrams: messages per system call (1 to 1024), and whether to ask the kernel for UDP
-     * GSO on send and UDP GRO on receive.
+     * How the socket moves datagrams: messages per system call (1 to 1024), whether to ask the kernel for UDP GSO on
+     * send and UDP GRO on receive, and the size asked for the socket's receive and send buffers in bytes (0: the
+     * kernel's default, untouched; at most {@value #MAX_BUFFER}).
      */
-    record Options(int batch, boolean gso, boolean gro) {
+    record Options(int batch, boolean gso, boolean gro, int bufferBytes) {
         static final int DEFAULT_BATCH = 64;
+        /** 4 MiB each way: bursts of GRO-sized batches wait in the socket instead of being dropped. */
+        static final int DEFAULT_BUFFER = 4 << 20;
+        static final int MAX_BUFFER = 256 << 20;
 
         Options {
             if (batch < 1 || batch > 1024) throw new IllegalArgumentException("batch " + batch);
+            if (bufferBytes < 0 || bufferBytes > MAX_BUFFER) throw new IllegalArgumentException("buffer " + bufferBytes);
         }
 
-        /** {@code veil.udp.offload=false} turns GSO and GRO off; {@code veil.udp.batch} sets the batch (default 64). */
+        Options(int batch, boolean gso, boolean gro) {
+            this(batch, gso, gro, DEFAULT_BUFFER);
+        }
+
+        /**
+         * {@code veil.udp.offload=false} turns GSO and GRO off; {@code veil.udp.batch} sets the batch (default 64),
+         * {@code veil.udp.buffer} the buffers (default 4 MiB, 0 the kernel's); out-of-range numbers are clamped.
+         */
         static Options fromSystemProperties() {
             boolean offload = !"false".equalsIgnoreCase(System.getProperty("veil.udp.offload", "true").strip());
             int batch = Math.clamp(Integer.getInteger("veil.udp.batch", DEFAULT_BATCH), 1, 1024);
-            return new Options(batch, offload, offload);
+            int buffer = Math.clamp(Integer.getInteger("veil.udp.buffer", DEFAULT_BUFFER), 0, MAX_BUFFER);
+            return new Options(batch, offload, offload, buffer);
         }
     }
 
@@ -118,7 +132,7 @@ public final class UdpTransport implements DatagramTransport {
         try (Arena a = Arena.ofConfined()) {
             if (v6) Libc.setsockopt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 0);
             if (fwmark != 0) Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_MARK, fwmark);
-            enlargeBuffers(fd);
+            if (options.bufferBytes() > 0) enlargeBuffers(fd, options.bufferBytes());
             // UDP_SEGMENT 0 sets no default segment size; it only asks whether the kernel knows GSO
             boolean gso = options.gso() && offload(fd, Libc.UDP_SEGMENT, 0, "GSO", GSO_REFUSAL_LOGGED);
             boolean gro = options.gro() && offload(fd, Libc.UDP_GRO, 1, "GRO", GRO_REFUSAL_LOGGED);
@@ -173,13 +187,13 @@ public final class UdpTransport implements DatagramTransport {
         }
     }
 
-    private static void enlargeBuffers(int fd) {
+    private static void enlargeBuffers(int fd, int bytes) {
         for (int[] opt : new int[][] {{Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF}, {Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF}}) {
             try {
-                Libc.setsockopt(fd, Libc.SOL_SOCKET, opt[0], BUFFER_BYTES);  // needs CAP_NET_ADMIN
+                Libc.setsockopt(fd, Libc.SOL_SOCKET, opt[0], bytes);  // needs CAP_NET_ADMIN
             } catch (IOException e) {
                 try {
-                    Libc.setsockopt(fd, Libc.SOL_SOCKET, opt[1], BUFFER_BYTES);
+                    Libc.setsockopt(fd, Libc.SOL_SOCKET, opt[1], bytes);
                 } catch (IOException ignored) {
                     // the default buffer still works
                 }
@@ -189,6 +203,9 @@ public final class UdpTransport implements DatagramTransport {
 
     @Override
     public int localPort() { return port; }
+
+    /** The socket's descriptor (for tests reading its options). */
+    int fd() { return socket.fd; }
 
     @Override
     public int receive(PacketBatch batch) throws IOException {

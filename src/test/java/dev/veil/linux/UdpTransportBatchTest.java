@@ -305,6 +305,43 @@ class UdpTransportBatchTest {
         assertEquals(ALL, UdpTransport.Options.fromSystemProperties(), "on by default");
     }
 
+    /**
+     * The socket's buffers are 4 MiB by default (the kernel reports twice what was asked), the kernel's default
+     * with {@code veil.udp.buffer=0}, and the property is read as documented.
+     */
+    @Test
+    void theSocketBuffersAreFourMebibytesOrTheKernelsDefault() throws Exception {
+        int plain = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        int kernelDefault;
+        try {
+            kernelDefault = Libc.getsockopt(plain, Libc.SOL_SOCKET, Libc.SO_RCVBUF);
+        } finally {
+            Libc.close(plain);
+        }
+        UdpTransport.Options none = new UdpTransport.Options(64, false, false, 0);
+        try (UdpTransport big = UdpTransport.open(0, 0, NONE); UdpTransport untouched = UdpTransport.open(0, 0, none)) {
+            int forced = 2 * UdpTransport.Options.DEFAULT_BUFFER;
+            if (!"root".equals(System.getProperty("user.name"))) {  // without CAP_NET_ADMIN: up to rmem_max
+                int max = Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).strip());
+                forced = 2 * Math.min(UdpTransport.Options.DEFAULT_BUFFER, max);
+            }
+            assertEquals(forced, Libc.getsockopt(big.fd(), Libc.SOL_SOCKET, Libc.SO_RCVBUF));
+            assertEquals(kernelDefault, Libc.getsockopt(untouched.fd(), Libc.SOL_SOCKET, Libc.SO_RCVBUF));
+        }
+        String old = System.getProperty("veil.udp.buffer");
+        try {
+            System.setProperty("veil.udp.buffer", "0");
+            assertEquals(0, UdpTransport.Options.fromSystemProperties().bufferBytes());
+            System.setProperty("veil.udp.buffer", "1048576");
+            assertEquals(1 << 20, UdpTransport.Options.fromSystemProperties().bufferBytes());
+            System.clearProperty("veil.udp.buffer");
+            assertEquals(UdpTransport.Options.DEFAULT_BUFFER, UdpTransport.Options.fromSystemProperties().bufferBytes());
+        } finally {
+            if (old == null) System.clearProperty("veil.udp.buffer");
+            else System.setProperty("veil.udp.buffer", old);
+        }
+    }
+
     @Test
     void aRepeatSourceGetsTheSameEndpoint() throws Exception {
         try (UdpTransport a = UdpTransport.open(0, 0, NONE); UdpTransport b = UdpTransport.open(0, 0, NONE)) {
