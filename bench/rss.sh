@@ -5,12 +5,16 @@
 # bin/veil-userspace by default. VEIL_JAVA_OPTS and MALLOC_ARENA_MAX reach Veil's JVMs.
 # With -s SECONDS, instead: one forward run of that length started as soon as the tunnel is up, and the RSS every
 # half second from then until twice that long (whether memory stays flat in the first seconds, while the JIT works).
-# usage: bench/rss.sh [-e EXECUTABLE] [-n RUNS] [-t SECONDS] [-s SECONDS]   (root; defaults 4 runs of 5 s)
+# With -u SECONDS, instead: no traffic, and the RSS every 0.2 s for that long, each sample behind the first
+# instance's uptime in seconds (when the JVMs give memory back, e.g. HotSpot's chunk pool emptied every 5 s).
+# usage: bench/rss.sh [-e EXECUTABLE] [-n RUNS] [-t SECONDS] [-s SECONDS | -u SECONDS]   (root; defaults 4 runs of 5 s)
 set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 [ "$(id -u)" = 0 ] || { echo "rss.sh: needs root (namespaces, TUN)" >&2; exit 1; }
-IMPL=$PWD/bin/veil-userspace N=4 T=5 S=0
-while getopts "e:n:t:s:" o; do case $o in e) IMPL=$OPTARG;; n) N=$OPTARG;; t) T=$OPTARG;; s) S=$OPTARG;; *) exit 2;; esac; done
+IMPL=$PWD/bin/veil-userspace N=4 T=5 S=0 U=0
+while getopts "e:n:t:s:u:" o; do
+  case $o in e) IMPL=$OPTARG;; n) N=$OPTARG;; t) T=$OPTARG;; s) S=$OPTARG;; u) U=$OPTARG;; *) exit 2;; esac
+done
 scripts/install-deps.sh
 VEIL_BUILD_ONLY=1 ./veil
 . bench/netns-lib.sh
@@ -20,6 +24,17 @@ cleanup() { set +e; tunnel_remove $NA $NB vrsa vrsb; [ -n "$g" ] && rm -f "$g"; 
 trap cleanup EXIT
 tunnel_pair $NA $NB vrsa vrsb "$IMPL" 10.232.0 10.233.0 || exit 1
 rss_mb() { local s=0 p; for p in $(impl_pids $NA $NB); do s=$((s + $(awk '/^VmRSS/{print $2}' /proc/$p/status))); done; echo $((s / 1024)); }
+if [ "$U" -gt 0 ]; then
+  p1=$(impl_pids $NA $NB | head -1)
+  start=$(awk '{print $22}' /proc/$p1/stat)
+  line="uptime:MB every 0.2 s, no traffic:"
+  for _ in $(seq 1 $((5 * U))); do
+    line="$line $(awk -v st="$start" -v hz="$(getconf CLK_TCK)" '{printf "%.1f", $1 - st / hz}' /proc/uptime):$(rss_mb)"
+    sleep 0.2
+  done
+  echo "$line"
+  exit 0
+fi
 ip netns exec $NB iperf3 -s -D >/dev/null 2>&1; sleep 0.3
 if [ "$S" -gt 0 ]; then
   g=$(mktemp /tmp/rss-iperf.XXXXXX)
