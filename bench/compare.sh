@@ -25,7 +25,7 @@ shift $((OPTIND-1))
 echo "compare.sh: $T s per direction, $R run(s), $P stream(s)"
 for p in wg iperf3 ping python3; do command -v $p >/dev/null || { echo "missing $p (apt-get install wireguard-tools iperf3 iputils-ping)"; exit 2; }; done
 
-NA=cmpA; NB=cmpB; OUT=$(mktemp -d /tmp/compare.XXXX)
+NA=cmpA; NB=cmpB; OUT=$(mktemp -d /tmp/compare.XXXX)  # removed at the end unless a tunnel failed (its log is there)
 down() {
   local ns p; for ns in $NA $NB; do for p in $(ip netns pids $ns 2>/dev/null); do kill "$p" 2>/dev/null; done; done
   sleep 0.5
@@ -127,3 +127,4 @@ last = names[-1]
 r = [med(last, d, "gbps") / med(base, d, "gbps") for d in ("fwd", "rev") if med(last, d, "gbps") is not None and med(base, d, "gbps")]
 print(f"summary: {last}/{base} throughput ratio fwd/rev = " + "/".join(f"{x:.2f}" for x in r) if r else f"summary: {last} produced no throughput")
 PY
+if grep -q '"failed":true' "$OUT/rows.jsonl" 2>/dev/null; then echo "(logs kept in $OUT)"; else rm -rf "$OUT"; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where Veil's time goes in a whole tunnel: two Veil daemons in namespaces, iperf3 TCP from A to B for SECONDS while
 # JFR samples both JVMs; prints, per side, the share of samples by top frame (self time) and by thread.
-# usage: bench/profile.sh [SECONDS]   (root; default 10)
+# usage: bench/profile.sh [SECONDS]   (root; default 10; KEEP_JFR=1 keeps the recordings and prints where)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 [ "$(id -u)" = 0 ] || { echo "profile.sh: needs root (namespaces, TUN)" >&2; exit 1; }
@@ -16,6 +16,7 @@ cleanup() {
   set +e
   netns_remove $NA $NB
   rm -f /var/run/wireguard/vpra.sock /var/run/wireguard/vprb.sock
+  if [ -n "${KEEP_JFR:-}" ]; then echo "recordings kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 java_pid() {  # the JVM in namespace $1
